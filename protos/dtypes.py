@@ -63,9 +63,10 @@ def from_alias(alias: str) -> DTypeInfo:
     key = alias.strip()
     if key in BY_ALIAS:
         return BY_ALIAS[key]
-    if key in types_pb2.DataType.keys() and types_pb2.DataType.Value(key) in BY_PROTO:
+    try:
         return BY_PROTO[types_pb2.DataType.Value(key)]
-    raise KeyError(alias)
+    except ValueError:
+        raise KeyError(alias) from None
 
 
 def from_proto(proto: int) -> DTypeInfo:
