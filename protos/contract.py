@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from protos import dtypes
 from protos.errors import ContractError
@@ -76,11 +76,12 @@ class Field:
 
     def to_proto(self) -> field_pb2.ModelField:
         shape = tensor_pb2.TensorShape(dims=list(self.shape or ()))
-        message = field_pb2.ModelField(name=self.name, shape=shape, profile=self.profile)
+        profile = cast("types_pb2.DataProfileType", self.profile)
+        message = field_pb2.ModelField(name=self.name, shape=shape, profile=profile)
         if self.dtype is None:
             message.subfields.data.extend(sub.to_proto() for sub in self.subfields)
         else:
-            message.dtype = self.dtype
+            message.dtype = cast("types_pb2.DataType", self.dtype)
         return message
 
     @classmethod
