@@ -1,0 +1,32 @@
+"""The one base class every model runtime implements."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from pathlib import Path
+
+import numpy as np
+
+from protos.contract import Contract
+
+
+class Runtime(ABC):
+    """Serves one model: `load()` once, then `predict()` from many threads.
+
+    `model_path` is the model's payload folder (Hydrosphere's `/model/files`): what the user
+    uploaded, and the model's working directory. `contract` is the model's signature; inputs
+    arriving at `predict` have already been decoded and validated against it, and outputs are
+    validated against it afterwards (see `runtimes.dataplane`).
+    """
+
+    def __init__(self, model_path: Path, contract: Contract) -> None:
+        self.model_path = model_path
+        self.contract = contract
+
+    @abstractmethod
+    def load(self) -> None:
+        """Load the model into memory; raise `ModelLoadError` with the reason when it cannot be."""
+
+    @abstractmethod
+    def predict(self, inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Compute the outputs for one request: field name -> array, as the contract declares."""

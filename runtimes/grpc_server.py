@@ -1,0 +1,117 @@
+"""The gRPC transport: Hydrosphere's `PredictionService` plus `grpc.health.v1`, and drain.
+
+Health reports NOT_SERVING (for "" and for the PredictionService) from the moment the port opens
+until the model has loaded, SERVING afterwards, and NOT_SERVING again once draining starts.
+Runtime errors map to gRPC codes in `GRPC_CODES`, the only place that knows both.
+
+Drain stops accepting calls at once and waits up to the grace period for open ones; an open
+health `Watch` stream counts as one, so probes should use `Check` (as Kubernetes' gRPC probe does).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from concurrent import futures
+from typing import Any
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+
+from protos.hydrosphere.serving.runtime import api_pb2, api_pb2_grpc
+from runtimes.dataplane import DataPlane
+from runtimes.errors import HydroRuntimeError, ModelNotReady, SettingsError, Status
+from runtimes.loader import load_model
+from runtimes.settings import RuntimeSettings
+
+logger = logging.getLogger(__name__)
+
+SERVICE_NAME = "hydrosphere.serving.runtime.PredictionService"
+GRPC_CODES: dict[Status, grpc.StatusCode] = {
+    Status.INVALID_REQUEST: grpc.StatusCode.INVALID_ARGUMENT,
+    Status.MODEL_FAILED: grpc.StatusCode.INTERNAL,
+    Status.NOT_READY: grpc.StatusCode.UNAVAILABLE,
+    Status.MISCONFIGURED: grpc.StatusCode.FAILED_PRECONDITION,
+}
+
+
+class PredictionServicer(api_pb2_grpc.PredictionServiceServicer):
+    """Adapter from `PredictRequest` to `DataPlane.predict`; UNAVAILABLE until a model is attached."""
+
+    def __init__(self) -> None:
+        self.dataplane: DataPlane | None = None
+
+    def Predict(self, request: api_pb2.PredictRequest, context: grpc.ServicerContext) -> Any:
+        try:
+            if self.dataplane is None:
+                raise ModelNotReady("the model is still loading")
+            return api_pb2.PredictResponse(outputs=self.dataplane.predict(request.inputs))
+        except HydroRuntimeError as exc:
+            context.abort(GRPC_CODES[exc.status], str(exc))
+
+
+class RuntimeServer:
+    """The gRPC server of one runtime process: start, attach the model, drain."""
+
+    def __init__(self, settings: RuntimeSettings) -> None:
+        self.settings = settings
+        size = settings.max_message_bytes
+        self._server = grpc.server(
+            futures.ThreadPoolExecutor(max_workers=settings.workers, thread_name_prefix="predict"),
+            options=[("grpc.max_send_message_length", size), ("grpc.max_receive_message_length", size)],
+        )
+        self._servicer = PredictionServicer()
+        self._health = health.HealthServicer()
+        api_pb2_grpc.add_PredictionServiceServicer_to_server(self._servicer, self._server)
+        health_pb2_grpc.add_HealthServicer_to_server(self._health, self._server)
+        self._set_health(health_pb2.HealthCheckResponse.NOT_SERVING)
+        self.port = self._bind(settings.host, settings.port)
+
+    def _bind(self, host: str, port: int) -> int:
+        address = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+        try:
+            bound = self._server.add_insecure_port(address)
+        except RuntimeError as exc:
+            raise SettingsError("PORT", f"cannot listen on {address}: {exc}") from exc
+        if not bound:
+            raise SettingsError("PORT", f"cannot listen on {address}")
+        return int(bound)
+
+    def start(self) -> None:
+        self._server.start()
+        logger.info("gRPC listening on %s:%d (health NOT_SERVING until the model loads)",
+                    self.settings.host, self.port)
+
+    def attach(self, dataplane: DataPlane) -> None:
+        """Serve predictions with `dataplane` and report SERVING."""
+        self._servicer.dataplane = dataplane
+        self._set_health(health_pb2.HealthCheckResponse.SERVING)
+        logger.info("serving %s", SERVICE_NAME)
+
+    def drain(self, grace: float) -> None:
+        """NOT_SERVING, refuse new calls, let in-flight calls finish within `grace` seconds."""
+        self._health.enter_graceful_shutdown()
+        logger.info("draining: up to %.1fs for in-flight calls", grace)
+        self._server.stop(grace).wait()
+        logger.info("stopped")
+
+    def _set_health(self, status: int) -> None:
+        for service in ("", SERVICE_NAME):
+            self._health.set(service, status)
+
+
+def serve(settings: RuntimeSettings, stop: threading.Event) -> int:
+    """Run the runtime until `stop` is set; the process exit code (1 when the model cannot load)."""
+    server = RuntimeServer(settings)
+    server.start()
+    try:
+        dataplane = load_model(settings)
+    except HydroRuntimeError as exc:
+        logger.error("the model cannot be served: %s", exc)
+        server.drain(0)
+        return 1
+    if not stop.is_set():  # a SIGTERM during a long load goes straight to the drain
+        server.attach(dataplane)
+    stop.wait()
+    server.drain(settings.drain_seconds)
+    return 0

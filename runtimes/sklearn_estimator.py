@@ -1,0 +1,80 @@
+"""The scikit-learn runtime: serves a pickled estimator or Pipeline without user code.
+
+The estimator file is looked up at the payload root, in this order:
+1. `model.joblib` or `model.pkl` (having both is ambiguous and fails loading);
+2. otherwise the one `*.joblib` file (none, or several, fails loading).
+It is read with `joblib.load`, which also reads plain pickles. Like any pickle, it runs code
+when loaded: only serve models from people you trust.
+
+How inputs become X and which method computes each output: see `runtimes.sklearn_contract`.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import joblib
+import numpy as np
+
+from runtimes.base import Runtime
+from runtimes.errors import ModelError, ModelLoadError
+from runtimes.sklearn_contract import InputLayout, check_estimator, method_for
+
+logger = logging.getLogger(__name__)
+
+NAMED_FILES = ("model.joblib", "model.pkl")
+
+
+def find_estimator_file(payload: Path) -> Path:
+    """The estimator file in `payload` (see the module docstring); `ModelLoadError` otherwise."""
+    named = [payload / name for name in NAMED_FILES if (payload / name).is_file()]
+    if len(named) > 1:
+        raise ModelLoadError(f"sklearn runtime: both {' and '.join(NAMED_FILES)} in {payload}; keep one")
+    if named:
+        return named[0]
+    found = sorted(path for path in payload.glob("*.joblib") if path.is_file())
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        raise ModelLoadError(
+            f"sklearn runtime: no model.joblib, model.pkl or *.joblib file at the root of {payload}"
+        )
+    names = ", ".join(path.name for path in found)
+    raise ModelLoadError(
+        f"sklearn runtime: several *.joblib files in {payload} ({names}); name one model.joblib"
+    )
+
+
+class SklearnRuntime(Runtime):
+    """Calls `predict` / `predict_proba` / `decision_function` of a fitted estimator."""
+
+    _estimator: Any = None
+    _layout: InputLayout | None = None
+
+    def load(self) -> None:
+        layout = InputLayout.from_contract(self.contract)
+        path = find_estimator_file(self.model_path)
+        try:
+            estimator = joblib.load(path)
+        except Exception as exc:
+            problem = f"{type(exc).__name__}: {exc}"
+            raise ModelLoadError(f"sklearn runtime: cannot read {path.name}: {problem}") from exc
+        check_estimator(estimator, self.contract, layout)
+        self._estimator, self._layout = estimator, layout
+        logger.info("loaded %s (%s)", path.name, type(estimator).__name__)
+
+    def predict(self, inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        if self._layout is None:
+            raise ModelError("sklearn runtime: predict() called before load()")
+        features = self._layout.assemble(inputs)
+        computed: dict[str, np.ndarray] = {}
+        outputs: dict[str, np.ndarray] = {}
+        for field in self.contract.outputs:
+            method = method_for(field.name)
+            if method not in computed:
+                computed[method] = np.asarray(getattr(self._estimator, method)(features))
+            value = computed[method]
+            outputs[field.name] = value[0] if self._layout.scalar else value
+        return outputs
