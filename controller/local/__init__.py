@@ -1,0 +1,1 @@
+"""The local engine: realises Hydro's Knative manifests on one machine (`hydro up`)."""
