@@ -80,6 +80,8 @@ class PlatformSpec:
     artifact_secret: str = "hydro-artifacts"
     """Secret holding HYDRO_S3_* for runtimes."""
     dead_letter_service: str = "hydro-dead-letter"
+    settings_config_map: str = "hydro-settings"
+    """ConfigMap with the functions' HYDRO_* settings (Redis, database, broker URLs)."""
     idle_window_seconds: int = 60
     default_max_scale: int = 10
 

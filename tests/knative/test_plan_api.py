@@ -1,0 +1,41 @@
+"""`GET /api/v2/plan` over a real controller app (SQLite catalog in a temporary home)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask.testing import FlaskClient
+
+from controller.api import plan as plan_api
+from controller.api.app import create_app
+from controller.desired_state import PlatformSpec
+from controller.settings import ControllerSettings
+
+
+def _client(tmp_path: Path, settings: plan_api.PlanSettings | None = None) -> FlaskClient:
+    app = create_app(ControllerSettings.from_env({"HYDRO_HOME": str(tmp_path)}), builds=_NoBuilds())
+    app.register_blueprint(plan_api.blueprint)
+    if settings is not None:
+        plan_api.configure(app, settings)
+    return app.test_client()
+
+
+class _NoBuilds:
+    def submit(self, version_id: int) -> object:
+        raise AssertionError("no build expected")
+
+
+def test_empty_catalog_plans_the_broker_only(tmp_path: Path) -> None:
+    body = _client(tmp_path).get("/api/v2/plan?namespace=ml").get_json()
+    assert [(m["kind"], m["metadata"]["name"], m["metadata"]["namespace"]) for m in body["manifests"]] == [
+        ("Broker", "hydro", "ml")]
+    assert body["routing"] == {"namespace": "ml", "applications": {}, "servables": {}}
+
+
+def test_configured_platform_is_used(tmp_path: Path) -> None:
+    settings = plan_api.PlanSettings(platform=PlatformSpec(namespace="prod", broker="events"))
+    client = _client(tmp_path, settings)
+    manifests = client.get("/api/v2/plan").get_json()["manifests"]
+    assert manifests[0]["metadata"] == {"name": "events", "namespace": "prod", "labels": manifests[0]["metadata"]
+                                        ["labels"]}
+    assert client.get("/api/v2/plan/routing").get_json()["namespace"] == "prod"
