@@ -19,8 +19,6 @@ from controller.cli.client import ApiClient
 from controller.cli.context import CliContext
 from controller.cli.offline_plan import state_from_files
 from controller.desired_state import PlatformSpec
-from controller.kube.api import CustomObjectsKubeApi
-from controller.kube.applier import KubeApplier
 from controller.planner import images, plan
 
 FALLBACK_SERVER = "http://127.0.0.1:8080"
@@ -82,6 +80,10 @@ def deploy_command(ctx: click.Context, paths: tuple[str, ...], namespace: str, b
                    timeout: float, no_wait: bool) -> None:
     """Apply the plan to a Knative cluster, prune what it dropped, and wait for Ready."""
     manifests = fetch_plan(ctx, paths, namespace, bucket, runtime_image)["manifests"]
+    # Imported here so that every other command starts without loading the kubernetes client.
+    from controller.kube.api import CustomObjectsKubeApi
+    from controller.kube.applier import KubeApplier
+
     api = CustomObjectsKubeApi.from_kubeconfig(str(kubeconfig) if kubeconfig else None, kube_context)
 
     def report(kind: str, name: str, ready: bool | None, message: str) -> None:

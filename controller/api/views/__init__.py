@@ -1,0 +1,1 @@
+"""One blueprint per resource of the manager API; each view is a thin adapter over the catalog."""
