@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PROTO_FILES := $(shell find protos -name '*.proto')
 
-.PHONY: install test lint protos demo bench clean
+.PHONY: install test lint protos demo clean
 
 install: $(STAMP)
 
@@ -22,6 +22,10 @@ test: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy protos runtimes controller functions
+
+# The end-to-end demo; DEMO_ARGS=--exit (or HYDRO_DEMO_EXIT=1) stops it when the scenario is done.
+demo: install
+	$(PY) -m controller.demo $(DEMO_ARGS)
 
 # Regenerates the committed *_pb2.py files; the generated code is never edited by hand.
 protos: install

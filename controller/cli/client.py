@@ -50,18 +50,20 @@ class StreamedBody:
         return self._length
 
     def read(self, size: int = -1) -> bytes:
-        chunk = next(self._chunks, b"")
-        if self._progress and chunk:
+        chunk, from_file = next(self._chunks, (b"", False))
+        # Progress counts file bytes only: the bar's total is the file's size, not the envelope's.
+        if self._progress and from_file:
             self._progress(len(chunk))
         return chunk
 
-    def _iterate(self) -> Iterator[bytes]:
+    def _iterate(self) -> Iterator[tuple[bytes, bool]]:
         for part in self._parts:
             if isinstance(part, bytes):
-                yield part
+                yield part, False
                 continue
             with part.open("rb") as handle:
-                yield from iter(lambda h=handle: h.read(CHUNK), b"")  # type: ignore[misc]
+                for chunk in iter(lambda h=handle: h.read(CHUNK), b""):  # type: ignore[misc]
+                    yield chunk, True
 
 
 class ApiClient:

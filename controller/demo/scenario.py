@@ -77,7 +77,9 @@ def hydro(server: str, *args: str) -> None:
     """Run the real `hydro` CLI, showing the command and its output."""
     console.print(f"\n[bold cyan]$ hydro {' '.join(args)}")
     command = [str(Path(sys.executable).parent / "hydro"), "--server", server, *args]
-    result = subprocess.run(command, text=True, capture_output=True, timeout=600)
+    # The CLI draws its tables for this width; a pipe would otherwise make it assume 80 columns.
+    env = {**os.environ, "COLUMNS": str(max(console.width, 120))}
+    result = subprocess.run(command, text=True, capture_output=True, timeout=600, env=env)
     console.print(result.stdout.rstrip(), markup=False, highlight=False)
     if result.returncode != 0:
         raise RuntimeError(f"hydro {' '.join(args)} failed: {result.stderr.strip()}")
