@@ -81,12 +81,4 @@ def pod_settings(config: DeploymentConfiguration | None) -> dict[str, Any]:
     """
     if config is None or config.pod is None:
         return {}
-    pod = config.pod
-    out: dict[str, Any] = {}
-    if pod.node_selector:
-        out["nodeSelector"] = dict(pod.node_selector)
-    if pod.tolerations:
-        out["tolerations"] = [dict(t) for t in pod.tolerations]
-    if pod.affinity:
-        out["affinity"] = dict(pod.affinity)
-    return out
+    return config.pod.to_dict()

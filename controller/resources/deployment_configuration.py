@@ -43,6 +43,17 @@ class PodSettings:
     tolerations: tuple[Mapping[str, Any], ...] = ()
     affinity: Mapping[str, Any] | None = None
 
+    def to_dict(self) -> dict[str, Any]:
+        """The Kubernetes PodSpec fields (camelCase), omitting the empty ones."""
+        out: dict[str, Any] = {}
+        if self.node_selector:
+            out["nodeSelector"] = dict(self.node_selector)
+        if self.tolerations:
+            out["tolerations"] = [dict(t) for t in self.tolerations]
+        if self.affinity:
+            out["affinity"] = dict(self.affinity)
+        return out
+
 
 @dataclass(frozen=True)
 class DeploymentConfiguration:
@@ -73,7 +84,7 @@ class DeploymentConfiguration:
         if self.container:
             out["container"] = _container_dict(self.container)
         if self.pod:
-            out["pod"] = _pod_dict(self.pod)
+            out["pod"] = self.pod.to_dict()
         return out
 
 
@@ -188,15 +199,4 @@ def _container_dict(container: ContainerSettings) -> dict[str, Any]:
         out["resources"] = {"requests": dict(container.requests), "limits": dict(container.limits)}
     if container.env:
         out["env"] = dict(container.env)
-    return out
-
-
-def _pod_dict(pod: PodSettings) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    if pod.node_selector:
-        out["nodeSelector"] = dict(pod.node_selector)
-    if pod.tolerations:
-        out["tolerations"] = [dict(t) for t in pod.tolerations]
-    if pod.affinity:
-        out["affinity"] = dict(pod.affinity)
     return out

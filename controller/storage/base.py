@@ -60,3 +60,13 @@ def validate_key(key: str) -> str:
 
 def missing(key: str) -> NotFound:
     return NotFound(f"artifact {key} not found")
+
+
+def put_folder(store: ArtifactStore, prefix: str, folder: Path) -> int:
+    """Upload every regular file under `folder` (links are skipped) to `prefix/<relative path>`."""
+    count = 0
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and not path.is_symlink():
+            store.put_file(f"{validate_key(prefix)}/{path.relative_to(folder).as_posix()}", path)
+            count += 1
+    return count

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
-from controller.storage.base import missing, validate_key
+from controller.storage.base import missing, put_folder, validate_key
 
 
 class LocalArtifactStore:
@@ -32,12 +32,7 @@ class LocalArtifactStore:
         self._write(key, lambda out: out.write(data))
 
     def put_folder(self, prefix: str, folder: Path) -> int:
-        count = 0
-        for path in sorted(folder.rglob("*")):
-            if path.is_file() and not path.is_symlink():
-                self.put_file(f"{validate_key(prefix)}/{path.relative_to(folder).as_posix()}", path)
-                count += 1
-        return count
+        return put_folder(self, prefix, folder)
 
     def get_to_folder(self, prefix: str, target: Path) -> int:
         source = self.path_for(prefix)

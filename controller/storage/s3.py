@@ -20,7 +20,7 @@ from minio.error import MinioException, S3Error
 
 from controller.errors import Unavailable
 from controller.settings import S3Settings
-from controller.storage.base import missing, validate_key
+from controller.storage.base import missing, put_folder, validate_key
 
 logger = logging.getLogger(__name__)
 _MISSING_CODES = {"NoSuchKey", "NoSuchBucket", "NoSuchObject"}
@@ -50,12 +50,7 @@ class S3ArtifactStore:
             self.client.put_object(self.bucket, validate_key(key), io.BytesIO(data), len(data))
 
     def put_folder(self, prefix: str, folder: Path) -> int:
-        count = 0
-        for path in sorted(folder.rglob("*")):
-            if path.is_file() and not path.is_symlink():
-                self.put_file(f"{validate_key(prefix)}/{path.relative_to(folder).as_posix()}", path)
-                count += 1
-        return count
+        return put_folder(self, prefix, folder)
 
     def get_to_folder(self, prefix: str, target: Path) -> int:
         keys = self.list(prefix)
