@@ -14,7 +14,6 @@ from controller.settings import ControllerSettings
 
 def _client(tmp_path: Path, settings: plan_api.PlanSettings | None = None) -> FlaskClient:
     app = create_app(ControllerSettings.from_env({"HYDRO_HOME": str(tmp_path)}), builds=_NoBuilds())
-    app.register_blueprint(plan_api.blueprint)
     if settings is not None:
         plan_api.configure(app, settings)
     return app.test_client()
