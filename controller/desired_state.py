@@ -28,6 +28,8 @@ class ServableSpec:
     deployment_configuration: DeploymentConfiguration | None = None
     is_metric: bool = False
     """Metric models score other models' traffic and are not monitored themselves."""
+    name: str = ""
+    """The catalog's servable name (`/gateway/servable/<name>`); empty outside the catalog."""
 
     @property
     def key(self) -> tuple[str, int, str | None]:

@@ -10,7 +10,7 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, Flask, current_app, jsonify, request
+from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from controller.api.context import context
@@ -49,4 +49,13 @@ def get_plan() -> ResponseReturnValue:
 
 @blueprint.get("/routing")
 def get_routing() -> ResponseReturnValue:
-    return jsonify(_current_plan().routing)
+    """The routing table; `ETag` is the catalog's last event id, so a gateway polling with
+    `If-None-Match` gets a cheap 304 (no planning at all) until something changes."""
+    etag = f'{context().catalog.last_event_id()}-{request.args.get("namespace", "")}'
+    if request.if_none_match.contains(etag):
+        unchanged = Response(status=304)
+        unchanged.set_etag(etag)
+        return unchanged
+    response = jsonify(_current_plan().routing)
+    response.set_etag(etag)
+    return response

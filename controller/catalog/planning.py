@@ -50,7 +50,7 @@ def _servables(session: Session, image_for_runtime: Callable[[str], str]) -> dic
             runtime=version.runtime, image=image_for_runtime(version.runtime),
             artifact_uri=version.artifact_uri, contract=Contract.from_dict(version.contract),
             deployment_configuration=DeploymentConfiguration.from_dict(config.spec) if config else None,
-            is_metric=version.kind == VersionKind.METRIC or version.id in monitors,
+            is_metric=version.kind == VersionKind.METRIC or version.id in monitors, name=row.name,
         )
     return specs
 

@@ -66,7 +66,7 @@ def plan(state: DesiredState) -> Plan:
         "namespace": platform.namespace,
         "applications": {a.name: routing.application_entry(a, targets, platform) for a in state.applications},
         "servables": {
-            targets[key].service: routing.servable_entry(spec, targets, platform)
+            spec.name or targets[key].service: routing.servable_entry(spec, targets, platform)
             for key, spec in servables.items()
         },
     }

@@ -3,7 +3,8 @@
 Per application: the contract, and per stage the Route (gRPC target and URL), the serving
 variants with their weight and tag URL (a stable address of one variant), the shadows with
 their own Service URL (mirrored, never answered), and the CloudEvents endpoint the application's
-Sequence calls for the asynchronous path. Per servable: its Service URL (`/gateway/servable/...`).
+Sequence calls for the asynchronous path. Per servable, keyed by the catalog's servable name:
+its Service URL (`/gateway/servable/<name>`).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ def servable_entry(servable: ServableSpec, targets: Targets, platform: PlatformS
     target = targets[servable.key]
     host = naming.cluster_host(target.service, platform.namespace)
     return {
+        "name": servable.name or target.service,
         "model": servable.model_name,
         "version": servable.model_version,
         "deploymentConfiguration": _config(servable),

@@ -38,3 +38,17 @@ def test_configured_platform_is_used(tmp_path: Path) -> None:
     assert manifests[0]["metadata"] == {"name": "events", "namespace": "prod", "labels": manifests[0]["metadata"]
                                         ["labels"]}
     assert client.get("/api/v2/plan/routing").get_json()["namespace"] == "prod"
+
+
+def test_routing_etag_gives_304_until_the_catalog_changes(tmp_path: Path) -> None:
+    client = _client(tmp_path)
+    first = client.get("/api/v2/plan/routing")
+    etag = first.headers["ETag"]
+    assert first.status_code == 200
+    assert client.get("/api/v2/plan/routing", headers={"If-None-Match": etag}).status_code == 304
+    created = client.post("/api/v2/deployment_configuration", json={"name": "cfg", "hpa": {"minReplicas": 1,
+                                                                                            "maxReplicas": 2}})
+    assert created.status_code == 200, created.get_data(as_text=True)
+    changed = client.get("/api/v2/plan/routing", headers={"If-None-Match": etag})
+    assert changed.status_code == 200
+    assert changed.headers["ETag"] != etag
