@@ -30,12 +30,21 @@ logger = logging.getLogger(__name__)
 Infer = Callable[[dict[str, np.ndarray]], Mapping[str, Any]]
 
 
+def model_identity(name: str, version: int | None) -> tuple[tuple[str, str], ...]:
+    """gRPC metadata a runtime sends with every answer: behind a weighted Route, it is how the
+    caller (the gateway) learns which model version actually answered."""
+    identity = (("hydro-model", name),)
+    return identity if version is None else (*identity, ("hydro-model-version", str(version)))
+
+
 class DataPlane:
     """Serves predictions of one model version against its contract."""
 
-    def __init__(self, contract: Contract, infer: Infer) -> None:
+    def __init__(self, contract: Contract, infer: Infer, identity: tuple[tuple[str, str], ...] = ()) -> None:
         self.contract = contract
         self._infer = infer
+        self.identity = identity
+        """Response metadata naming the model version that answered (see `model_identity`)."""
 
     def predict(self, tensors: Mapping[str, Tensor]) -> dict[str, Tensor]:
         """Request Tensors -> response Tensors. `InvalidRequest` for a request that breaks the

@@ -45,7 +45,10 @@ class PredictionServicer(api_pb2_grpc.PredictionServiceServicer):
         try:
             if self.dataplane is None:
                 raise ModelNotReady("the model is still loading")
-            return api_pb2.PredictResponse(outputs=self.dataplane.predict(request.inputs))
+            outputs = self.dataplane.predict(request.inputs)
+            if self.dataplane.identity:
+                context.send_initial_metadata(self.dataplane.identity)
+            return api_pb2.PredictResponse(outputs=outputs)
         except HydroRuntimeError as exc:
             context.abort(GRPC_CODES[exc.status], str(exc))
 

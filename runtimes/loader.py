@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from runtimes.artifact import ModelArtifact
-from runtimes.dataplane import DataPlane
+from runtimes.dataplane import DataPlane, model_identity
 from runtimes.errors import HydroRuntimeError, ModelLoadError
 from runtimes.fetch import fetch_model
 from runtimes.registry import resolve_runtime
@@ -29,4 +29,4 @@ def load_model(settings: RuntimeSettings) -> DataPlane:
     except Exception as exc:
         raise ModelLoadError(f"{label} failed to load: {type(exc).__name__}: {exc}") from exc
     logger.info("%s loaded", label)
-    return DataPlane(artifact.contract, runtime.predict)
+    return DataPlane(artifact.contract, runtime.predict, model_identity(artifact.name, artifact.version))

@@ -90,6 +90,11 @@ def test_sklearn_runtime_predicts_like_the_estimator(sklearn_server: RuntimeProc
     np.testing.assert_allclose(outputs["proba"], logreg.predict_proba(x))
 
 
+def test_answers_name_the_model_version_in_metadata(sklearn_server: RuntimeProcess, iris: Iris) -> None:
+    _, call = sklearn_server.stub.Predict.with_call(predict_request({"features": iris[0][:1]}), timeout=10)
+    assert dict(call.initial_metadata()) == {"hydro-model": "iris", "hydro-model-version": "1"}
+
+
 def test_python_runtime_predicts_and_returns_strings(python_server: RuntimeProcess, logreg: LogisticRegression,
                                                      iris: Iris) -> None:
     x = iris[0][[0, 60, 120]]
