@@ -38,6 +38,7 @@ def servable_entry(servable: ServableSpec, targets: Targets, platform: PlatformS
         "name": servable.name or target.service,
         "model": servable.model_name,
         "version": servable.model_version,
+        "modelVersionId": servable.model_version_id,
         "deploymentConfiguration": _config(servable),
         "service": target.service,
         "revision": target.revision,
