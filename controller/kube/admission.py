@@ -205,8 +205,12 @@ def _autoscaling_metric(annotations: dict[str, str], where: str) -> list[Issue]:
         issues.append((f"{where}.{AUTOSCALING}metric", f"{metric!r} is not a metric of class {cls}"))
     issues += _number(annotations, "target", 0.01, None, where)
     issues += _number(annotations, "target-utilization-percentage", 1, 100, where)
+    retention = annotations.get(AUTOSCALING + "scale-to-zero-pod-retention-period")
+    if retention is not None and not _within(retention, 0, 3600):
+        issues.append((f"{where}.{AUTOSCALING}scale-to-zero-pod-retention-period",
+                       f"must be a non-negative duration up to 1h, got {retention!r}"))
     window = annotations.get(AUTOSCALING + "window")
-    if window is not None and not 6 <= (_seconds(window) or -1) <= 3600:
+    if window is not None and not _within(window, 6, 3600):
         issues.append((f"{where}.{AUTOSCALING}window", f"must be a duration in 6s..1h, got {window!r}"))
     return issues
 
@@ -223,6 +227,11 @@ def _number(annotations: dict[str, str], key: str, low: float, high: float | Non
         bound = f"in {low}..{high}" if high is not None else f">= {low}"
         return [(f"{where}.{AUTOSCALING}{key}", f"must be a number {bound}, got {value!r}")]
     return []
+
+
+def _within(duration: str, low: float, high: float) -> bool:
+    seconds = 0.0 if duration == "0" else _seconds(duration)
+    return seconds is not None and low <= seconds <= high
 
 
 def _seconds(text: str) -> float | None:

@@ -9,6 +9,8 @@ per-revision annotations on `spec.template.metadata`:
 | `deployment.replicaCount` | `initial-scale` (and `min-scale` when there is no `hpa`) |
 | `container.resources` / `env` | the container's `resources` / `env` |
 | `pod.nodeSelector` / `tolerations` / `affinity` | the pod spec (Knative feature flags) |
+| `scaling.idleWindow` (Hydro) | `scale-to-zero-pod-retention-period` (KPA) |
+| `scaling.targetConcurrency` (Hydro) | `target` (KPA: in-flight requests per replica) |
 
 Without a configuration a servable scales to zero (Knative's default KPA, min-scale 0).
 """
@@ -17,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from controller.resources.deployment_configuration import DeploymentConfiguration
+from controller.resources.deployment_configuration import DeploymentConfiguration, ScalingSettings
 
 PREFIX = "autoscaling.knative.dev/"
 CLASS = PREFIX + "class"
@@ -26,6 +28,8 @@ TARGET = PREFIX + "target"
 MIN_SCALE = PREFIX + "min-scale"
 MAX_SCALE = PREFIX + "max-scale"
 INITIAL_SCALE = PREFIX + "initial-scale"
+RETENTION = PREFIX + "scale-to-zero-pod-retention-period"
+"""How long the last replica stays after the autoscaler decided to scale to zero: the idle window."""
 HPA_CLASS = "hpa.autoscaling.knative.dev"
 KPA_CLASS = "kpa.autoscaling.knative.dev"
 
@@ -45,7 +49,7 @@ def autoscaling(config: DeploymentConfiguration | None, default_max_scale: int,
         return out
     low = default_min_scale
     replicas = config.replica_count if config is not None else None
-    out = {}
+    out = _scaling(config.scaling if config is not None else None)
     if replicas:
         # A fixed replica count starts there and never scales below it.
         low = replicas
@@ -53,6 +57,15 @@ def autoscaling(config: DeploymentConfiguration | None, default_max_scale: int,
     out[MIN_SCALE] = str(low)
     out[MAX_SCALE] = str(max(default_max_scale, low))
     return dict(sorted(out.items()))
+
+
+def _scaling(scaling: ScalingSettings | None) -> dict[str, str]:
+    out: dict[str, str] = {}
+    if scaling is not None and scaling.idle_window_seconds is not None:
+        out[RETENTION] = f"{scaling.idle_window_seconds}s"
+    if scaling is not None and scaling.target_concurrency is not None:
+        out[TARGET] = str(scaling.target_concurrency)
+    return out
 
 
 def container_settings(config: DeploymentConfiguration | None) -> dict[str, Any]:

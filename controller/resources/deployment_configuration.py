@@ -56,6 +56,17 @@ class PodSettings:
 
 
 @dataclass(frozen=True)
+class ScalingSettings:
+    """`scaling` (a Hydro extension; hydrosdk ignores keys it does not know): scale-to-zero
+    behaviour, which Hydrosphere's Deployments never had."""
+
+    idle_window_seconds: int | None = None
+    """How long a version stays up without requests before it scales to zero."""
+    target_concurrency: int | None = None
+    """In-flight requests per replica above which another replica starts."""
+
+
+@dataclass(frozen=True)
 class DeploymentConfiguration:
     name: str
     hpa: Autoscaling | None = None
@@ -63,6 +74,7 @@ class DeploymentConfiguration:
     container: ContainerSettings | None = None
     pod: PodSettings | None = None
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    scaling: ScalingSettings | None = None
 
     @classmethod
     def from_dict(cls, spec: Any, source: str | None = None) -> DeploymentConfiguration:
@@ -85,12 +97,14 @@ class DeploymentConfiguration:
             out["container"] = _container_dict(self.container)
         if self.pod:
             out["pod"] = self.pod.to_dict()
+        if self.scaling:
+            out["scaling"] = _scaling_dict(self.scaling)
         return out
 
 
 def _parse(spec: Any) -> DeploymentConfiguration:
     spec = f.mapping(spec, "")
-    f.check_keys(spec, {"kind", "name", "hpa", "deployment", "container", "pod"}, "")
+    f.check_keys(spec, {"kind", "name", "hpa", "deployment", "container", "pod", "scaling"}, "")
     name = f.name(f.get(spec, "name"), "name")
     hpa = _parse_hpa(f.get(spec, "hpa"), "hpa")
     deployment = f.get(spec, "deployment")
@@ -101,7 +115,38 @@ def _parse(spec: Any) -> DeploymentConfiguration:
         replica_count = f.integer(f.get(deployment, "replica_count", 1), "deployment.replicaCount", minimum=0)
     container = _parse_container(f.get(spec, "container"), "container")
     pod = _parse_pod(f.get(spec, "pod"), "pod")
-    return DeploymentConfiguration(name, hpa, replica_count, container, pod, dict(spec))
+    scaling = _parse_scaling(f.get(spec, "scaling"), "scaling")
+    if hpa is not None and scaling is not None and scaling.target_concurrency is not None:
+        raise InvalidResource("scaling.targetConcurrency", "cannot be combined with hpa, which scales on CPU")
+    return DeploymentConfiguration(name, hpa, replica_count, container, pod, dict(spec), scaling)
+
+
+def _parse_scaling(value: Any, path: str) -> ScalingSettings | None:
+    if value is None:
+        return None
+    spec = f.mapping(value, path)
+    f.check_keys(spec, {"idle_window", "target_concurrency"}, path)
+    window = f.get(spec, "idle_window")
+    seconds = None if window is None else _duration_seconds(window, f"{path}.idleWindow")
+    target = f.get(spec, "target_concurrency")
+    if target is not None:
+        target = f.integer(target, f"{path}.targetConcurrency", minimum=1, maximum=1000)
+    return ScalingSettings(seconds, target)
+
+
+def _duration_seconds(value: Any, path: str) -> int:
+    """Whole seconds from an integer or a duration such as `90s`, `2m` or `1h` (at most 1 h)."""
+    text = str(value).strip()
+    units = {"s": 1, "m": 60, "h": 3600}
+    if text.isdigit():
+        seconds = int(text)
+    elif text[:-1].isdigit() and text[-1:] in units:
+        seconds = int(text[:-1]) * units[text[-1]]
+    else:
+        raise InvalidResource(path, f"must be seconds or a duration like 90s, 2m or 1h, got {value!r}")
+    if not 0 <= seconds <= 3600:
+        raise InvalidResource(path, f"must be between 0s and 1h, got {value!r}")
+    return seconds
 
 
 def _parse_hpa(value: Any, path: str) -> Autoscaling | None:
@@ -191,6 +236,15 @@ def _camel_keys(value: Any) -> Any:
 def _camel(key: str) -> str:
     head, *rest = f.normalise_key(key).split("_")
     return head + "".join(part.capitalize() for part in rest)
+
+
+def _scaling_dict(scaling: ScalingSettings) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if scaling.idle_window_seconds is not None:
+        out["idleWindow"] = f"{scaling.idle_window_seconds}s"
+    if scaling.target_concurrency is not None:
+        out["targetConcurrency"] = scaling.target_concurrency
+    return out
 
 
 def _container_dict(container: ContainerSettings) -> dict[str, Any]:

@@ -63,6 +63,8 @@ SERVICE_CASES: list[tuple[str, Mutation, str, str]] = [
      "spec.template.metadata.annotations.autoscaling.knative.dev/target", ">= 0.01"),
     ("utilization", _annotate("target-utilization-percentage", "150"),
      "spec.template.metadata.annotations.autoscaling.knative.dev/target-utilization-percentage", "in 1..100"),
+    ("retention", _annotate("scale-to-zero-pod-retention-period", "2h"),
+     "spec.template.metadata.annotations.autoscaling.knative.dev/scale-to-zero-pod-retention-period", "up to 1h"),
     ("window", _annotate("window", "2s"),
      "spec.template.metadata.annotations.autoscaling.knative.dev/window", "6s..1h"),
     ("annotation placement",

@@ -5,6 +5,7 @@ from typing import Any
 import pytest
 
 from controller.errors import InvalidResource
+from controller.planner import scaling
 from controller.resources import DeploymentConfiguration
 
 FULL = {
@@ -40,6 +41,17 @@ def test_round_trip_to_hydrosphere_json() -> None:
     assert DeploymentConfiguration.from_dict({"kind": "DeploymentConfiguration", **out}) == config
 
 
+def test_scaling_extension_round_trips_and_becomes_knative_annotations() -> None:
+    config = DeploymentConfiguration.from_dict(
+        {"name": "c", "scaling": {"idle_window": "2m", "targetConcurrency": 4}})
+    assert config.to_dict()["scaling"] == {"idleWindow": "120s", "targetConcurrency": 4}
+    assert DeploymentConfiguration.from_dict(config.to_dict()) == config
+    annotations = scaling.autoscaling(config, default_max_scale=10)
+    assert annotations[scaling.RETENTION] == "120s"
+    assert annotations[scaling.TARGET] == "4"
+    assert annotations[scaling.MIN_SCALE] == "0"
+
+
 def test_env_as_kubernetes_list() -> None:
     config = DeploymentConfiguration.from_dict(
         {"name": "c", "container": {"env": [{"name": "A", "value": "1"}, {"name": "B"}]}}
@@ -62,6 +74,11 @@ def test_env_as_kubernetes_list() -> None:
         ({"container": {"env": {"1BAD": "x"}}}, "container.env.1BAD", "environment variable"),
         ({"pod": {"tolerations": "all"}}, "pod.tolerations", "list"),
         ({"name": "Big Config"}, "name", "not a valid name"),
+        ({"scaling": {"idleWindow": "5 minutes"}}, "scaling.idleWindow", "duration like 90s"),
+        ({"scaling": {"idleWindow": "2h"}}, "scaling.idleWindow", "between 0s and 1h"),
+        ({"scaling": {"targetConcurrency": 0}}, "scaling.targetConcurrency", ">= 1"),
+        ({"hpa": {"minReplicas": 1, "maxReplicas": 2}, "scaling": {"targetConcurrency": 4}},
+         "scaling.targetConcurrency", "cannot be combined with hpa"),
     ],
 )
 def test_invalid_configuration_names_the_field(spec: dict[str, Any], path: str, problem: str) -> None:
