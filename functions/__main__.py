@@ -1,0 +1,37 @@
+"""`python -m functions` serves the function `HYDRO_FUNCTION` names; `--list` prints the available ones."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+
+from functions.host import registry
+from functions.host.app import create_app
+from functions.host.server import FunctionServer
+from functions.host.settings import FunctionSettings, SettingsError
+
+
+def main(argv: list[str]) -> int:
+    if argv[1:] == ["--list"]:
+        print(json.dumps(registry.available()))
+        return 0
+    try:
+        settings = FunctionSettings.from_env(os.environ)
+        logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        function = registry.create(settings)
+    except (SettingsError, registry.UnknownFunction) as error:
+        print(f"cannot start: {error}", file=sys.stderr)
+        return 2
+    try:
+        logging.getLogger(__name__).info("function %s listening on %s:%d", function.name, settings.host,
+                                         settings.port)
+        FunctionServer(create_app(function), settings).run()
+    finally:
+        function.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
