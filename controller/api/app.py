@@ -29,7 +29,7 @@ logger = logging.getLogger(__name__)
 BLUEPRINTS = (
     models.blueprint, versions.blueprint, applications.blueprint, servables.blueprint,
     deployment_configurations.blueprint, metric_specs.blueprint, events.blueprint,
-    training_data.blueprint, health.blueprint, plan.blueprint,
+    training_data.blueprint, training_data.records, health.blueprint, plan.blueprint,
 )
 
 

@@ -110,6 +110,13 @@ def update_training_data(
     return record
 
 
+def get_training_data(session: Session, data_id: int) -> TrainingDataRecord:
+    row = session.get(TrainingData, data_id)
+    if row is None:
+        raise NotFound(f"training data {data_id} not found")
+    return training_record(row)
+
+
 def list_training_data(session: Session, model_version_id: int) -> list[TrainingDataRecord]:
     _version(session, model_version_id, "modelVersionId")
     query = select(TrainingData).where(TrainingData.model_version_id == model_version_id)

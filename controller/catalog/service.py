@@ -290,6 +290,10 @@ class Catalog:
             return metrics.update_training_data(session, data_id, status, profile_status,
                                                 profile_message, rows)
 
+    def get_training_data(self, data_id: int) -> TrainingDataRecord:
+        with self.database.read() as session:
+            return metrics.get_training_data(session, data_id)
+
     def list_training_data(self, model_version_id: int) -> list[TrainingDataRecord]:
         with self.database.read() as session:
             return metrics.list_training_data(session, model_version_id)

@@ -50,6 +50,22 @@ def test_status_follows_the_profile(client: FlaskClient, catalog: Catalog, versi
     assert client.get(url).get_json()["kind"] == "Success"
 
 
+def test_monitoring_reports_the_profile_through_patch(client: FlaskClient, version: dict[str, Any]) -> None:
+    created = client.post(f"/monitoring/profiles/batch/{version['id']}", data=CSV).get_json()
+    url = f"/api/v2/trainingdata/{created['id']}"
+    patched = client.patch(url, json={"profileStatus": "Success", "profileMessage": "profiled", "rows": 3})
+    assert patched.status_code == 200, patched.get_json()
+    assert client.get(url).get_json() | {"created": None} == created | {
+        "profileStatus": "Success", "message": "profiled", "rows": 3, "created": None}
+    status = client.get(f"/monitoring/profiles/batch/{version['id']}/status").get_json()
+    assert status["kind"] == "Success"
+    for body, field in (({"profileStatus": "Great"}, "profileStatus"), ({"rows": -1}, "rows"),
+                        ({"colour": 1}, "colour")):
+        refused = client.patch(url, json=body)
+        assert refused.status_code == 400 and refused.get_json()["field"] == field
+    assert client.patch("/api/v2/trainingdata/999", json={"rows": 1}).status_code == 404
+
+
 def test_s3_uri_is_registered_as_it_is(client: FlaskClient, catalog: Catalog, version: dict[str, Any]) -> None:
     response = client.post(f"/monitoring/profiles/batch/{version['id']}/s3", json={"path": "s3://data/train.csv"})
     assert response.status_code == 200, response.get_json()
