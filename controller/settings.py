@@ -10,11 +10,17 @@
 | `HYDRO_S3_SECURE` | false (true for https://) | use HTTPS |
 | `HYDRO_S3_REGION` | (none) | S3 region |
 | `HYDRO_REDIS_URL` | (none) | Redis for metric windows and the durable broker queue |
+| `HYDRO_BROKER_URL` | (none) | Broker ingress the catalog's changes are relayed to (on a cluster) |
+| `HYDRO_NAMESPACE` | `hydro` | the namespace Hydro's Knative objects live in |
 | `HYDRO_MAX_UPLOAD_BYTES` | 1 GiB | largest compressed upload |
 | `HYDRO_MAX_UPLOAD_FILES` | 10000 | most entries in an upload archive |
 | `HYDRO_MAX_UNPACKED_BYTES` | 4 GiB | largest unpacked upload |
 | `HYDRO_BUILD_TIMEOUT_SECONDS` | 1800 | how long an install-command may run |
 | `HYDRO_BUILD_WORKERS` | 2 | builds running at the same time |
+| `HYDRO_IDLE_WINDOW_SECONDS` | 60 | local engine: idle time before a model version scales to zero |
+| `HYDRO_ACTIVATION_TIMEOUT_SECONDS` | 120 | local engine: how long a request waits for a cold start |
+| `HYDRO_TARGET_CONCURRENCY` | 8 | local engine: in-flight requests per worker before another starts |
+| `HYDRO_MAX_SCALE` | 4 | most workers per model version unless its configuration says otherwise |
 
 New settings go here as fields with defaults, read in `from_env`, so callers never touch the
 environment themselves.
@@ -66,12 +72,18 @@ class ControllerSettings:
     """Empty means the SQLite file `<home>/catalog.db` (see `effective_database_url`)."""
     s3: S3Settings | None = None
     redis_url: str | None = None
+    broker_url: str | None = None
+    namespace: str = "hydro"
     uploads: UploadLimits = field(default_factory=UploadLimits)
     build_timeout_seconds: float = 1800.0
     build_workers: int = 2
     build_environment: Mapping[str, str] = field(default_factory=dict)
     """Environment for install-commands: the controller's, minus `HYDRO_*` (credentials stay
     out of user code) and the controller's own virtualenv markers."""
+    idle_window_seconds: float = 60.0
+    activation_timeout_seconds: float = 120.0
+    target_concurrency: int = 8
+    max_scale: int = 4
 
     @property
     def effective_database_url(self) -> str:
@@ -98,6 +110,8 @@ class ControllerSettings:
             database_url=environ.get("HYDRO_DATABASE_URL", "").strip(),
             s3=_s3(environ),
             redis_url=environ.get("HYDRO_REDIS_URL") or None,
+            broker_url=(environ.get("HYDRO_BROKER_URL") or "").strip() or None,
+            namespace=(environ.get("HYDRO_NAMESPACE") or "hydro").strip(),
             uploads=UploadLimits(
                 max_upload_bytes=_int(environ, "HYDRO_MAX_UPLOAD_BYTES", GIB),
                 max_files=_int(environ, "HYDRO_MAX_UPLOAD_FILES", 10_000),
@@ -106,6 +120,10 @@ class ControllerSettings:
             build_timeout_seconds=_float(environ, "HYDRO_BUILD_TIMEOUT_SECONDS", 1800.0),
             build_workers=_int(environ, "HYDRO_BUILD_WORKERS", 2),
             build_environment=_build_environment(environ),
+            idle_window_seconds=_float(environ, "HYDRO_IDLE_WINDOW_SECONDS", 60.0),
+            activation_timeout_seconds=_float(environ, "HYDRO_ACTIVATION_TIMEOUT_SECONDS", 120.0),
+            target_concurrency=_int(environ, "HYDRO_TARGET_CONCURRENCY", 8),
+            max_scale=_int(environ, "HYDRO_MAX_SCALE", 4),
         )
 
 

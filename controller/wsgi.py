@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 
 from flask import Flask
 
 from controller.api.app import create_app, open_catalog
 from controller.builds import BuildRunner
+from controller.planner import naming
+from controller.relay import OutboxRelay, http_publisher
 from controller.settings import ControllerSettings
 
 
@@ -24,7 +27,19 @@ def build() -> Flask:
     builds = BuildRunner(catalog, settings)
     # Builds a previous controller process left unfinished start again.
     builds.resume_pending()
-    return create_app(settings, catalog, builds=builds)
+    if settings.broker_url:
+        OutboxRelay(catalog, http_publisher(settings.broker_url), lock_dir=settings.home).start()
+    return create_app(settings, catalog, builds=builds, function_url=cluster_function_url(settings))
+
+
+def cluster_function_url(settings: ControllerSettings) -> Callable[[str], str]:
+    """On a cluster every function is its Knative Service in the controller's namespace."""
+    namespace = settings.namespace
+
+    def url(function: str) -> str:
+        return f"http://{naming.cluster_host(naming.function_service(function), namespace)}"
+
+    return url
 
 
 # gunicorn imports `app`; building it here is this entry point's whole purpose.

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from flask import Flask
 
-from controller.api import plan
+from controller.api import function_proxy, plan
 from controller.api.context import EXTENSION, ApiContext, BuildStarter, ServableLogSource
 from controller.api.errors import register_error_handlers
 from controller.api.views import (
@@ -29,7 +30,7 @@ logger = logging.getLogger(__name__)
 BLUEPRINTS = (
     models.blueprint, versions.blueprint, applications.blueprint, servables.blueprint,
     deployment_configurations.blueprint, metric_specs.blueprint, events.blueprint,
-    training_data.blueprint, training_data.records, health.blueprint, plan.blueprint,
+    training_data.blueprint, training_data.records, health.blueprint, plan.blueprint, function_proxy.blueprint,
 )
 
 
@@ -40,11 +41,13 @@ def create_app(
     builds: BuildStarter | None = None,
     servable_logs: ServableLogSource | None = None,
     poll_seconds: float = 0.25,
+    function_url: Callable[[str], str | None] | None = None,
 ) -> Flask:
     """The API over `catalog` (opened from `settings` when not given).
 
     `builds` runs uploaded versions' builds (a build runner from `settings` when not given);
-    `servable_logs` supplies runtime logs when an engine runs in this process.
+    `servable_logs` supplies runtime logs when an engine runs in this process; `function_url`
+    finds the functions whose read APIs the controller forwards (`controller.api.function_proxy`).
     """
     catalog = catalog or open_catalog(settings)
     app = Flask(__name__)
@@ -56,6 +59,7 @@ def create_app(
         builds=builds or BuildRunner(catalog, settings),
         servable_logs=servable_logs,
         poll_seconds=poll_seconds,
+        function_url=function_url,
     )
     register_error_handlers(app)
     for blueprint in BLUEPRINTS:

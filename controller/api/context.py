@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -37,6 +37,8 @@ class ApiContext:
     servable_logs: ServableLogSource | None
     poll_seconds: float = 0.25
     """How often SSE streams look for new build output when nothing woke them."""
+    function_url: Callable[[str], str | None] | None = None
+    """A function's base URL by name (`monitoring`, `alerts`...), None while it is not running."""
 
 
 def context() -> ApiContext:

@@ -35,6 +35,7 @@ from controller.catalog.records import (
     VersionKind,
     VersionStatus,
 )
+from controller.catalog.schema import RelayCursor, utcnow
 from controller.desired_state import DesiredState, PlatformSpec
 from controller.errors import BadRequest
 from controller.resources import ApplicationDefinition, DeploymentConfiguration, ModelDefinition
@@ -64,6 +65,20 @@ class Catalog:
         """Outbox events with `id > cursor`, oldest first (at most `limit`)."""
         with self.database.read() as session:
             return outbox.since(session, cursor, limit)
+
+    def relay_position(self, name: str) -> int:
+        """The last outbox event id the relay `name` delivered (0 before its first)."""
+        with self.database.read() as session:
+            row = session.get(RelayCursor, name)
+            return row.position if row is not None else 0
+
+    def save_relay_position(self, name: str, position: int) -> None:
+        with self.database.write() as session:
+            row = session.get(RelayCursor, name)
+            if row is None:
+                session.add(RelayCursor(name=name, position=position, updated_at=utcnow()))
+            else:
+                row.position, row.updated_at = position, utcnow()
 
     def last_event_id(self) -> int:
         """The newest event's id (0 when there is none): a cursor for "from now on"."""
