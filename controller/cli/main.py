@@ -12,6 +12,7 @@ from controller.cli.commands import GROUPS
 from controller.cli.context import CliContext
 from controller.cli.knative_commands import deploy_command, plan_command
 from controller.cli.output import FORMATS
+from controller.cli.up import up_command
 from controller.errors import HydroError
 
 DEFAULT_SERVER = "http://127.0.0.1:8080"
@@ -50,5 +51,5 @@ def apply(obj: CliContext, paths: tuple[str, ...]) -> None:
     applying.apply_all(obj.client, applying.load(paths))
 
 
-for _command in (*GROUPS, plan_command, deploy_command):
+for _command in (*GROUPS, plan_command, deploy_command, up_command):
     cli.add_command(_command)

@@ -1,0 +1,72 @@
+"""One call through the engine: target host -> revision -> a worker (held while one starts) -> reply.
+
+Bytes in, bytes out: the engine never parses the protobuf messages it forwards.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import grpc
+
+from controller.local.engine.errors import ServiceUnavailable
+from controller.local.engine.pool import RevisionPool
+from controller.local.engine.worker import Worker, describe_exit
+
+PREDICT_PATH = "/hydrosphere.serving.runtime.PredictionService/Predict"
+Metadata = Sequence[tuple[str, str | bytes]]
+
+
+@dataclass(frozen=True)
+class Reply:
+    payload: bytes
+    initial_metadata: Metadata
+
+
+class UpstreamError(Exception):
+    """The worker answered with a gRPC error: relayed to the caller as it is."""
+
+    def __init__(self, code: grpc.StatusCode, details: str, initial: Metadata, trailing: Metadata) -> None:
+        super().__init__(f"{code.name}: {details}")
+        self.code = code
+        self.details = details
+        self.initial_metadata = initial
+        self.trailing_metadata = trailing
+
+
+class Ingress:
+    """Routes a call to a revision's pool (via `pool_for(host)`) and forwards it to a worker."""
+
+    def __init__(self, pool_for: Callable[[str], RevisionPool]) -> None:
+        self._pool_for = pool_for
+
+    def call(self, target: str, payload: bytes, metadata: Metadata, timeout: float | None) -> Reply:
+        """Forward one Predict call; the caller's deadline covers the wait for a worker too."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        pool = self._pool_for(target)
+        worker = pool.acquire(timeout)
+        try:
+            remaining = None if deadline is None else max(deadline - time.monotonic(), 0.001)
+            stub = worker.channel.unary_unary(PREDICT_PATH)
+            try:
+                response, call = stub.with_call(payload, metadata=tuple(metadata), timeout=remaining)
+            except grpc.RpcError as exc:
+                raise self._failure(pool, worker, exc) from None
+            return Reply(response, tuple(call.initial_metadata() or ()))
+        finally:
+            pool.release(worker)
+
+    @staticmethod
+    def _failure(pool: RevisionPool, worker: Worker, exc: grpc.RpcError) -> Exception:
+        if not isinstance(exc, grpc.Call):  # every error of a finished call is one
+            return ServiceUnavailable(f"service {pool.config.service}: call failed: {exc}")
+        code = exc.code()
+        if code is grpc.StatusCode.UNAVAILABLE:
+            exit_code = pool.lost(worker)
+            if exit_code is not None:
+                return ServiceUnavailable(f"worker of {pool.config.service} exited with {describe_exit(exit_code)} "
+                                          "during the request; it was not completed")
+        return UpstreamError(code, exc.details() or "", tuple(exc.initial_metadata() or ()),
+                             tuple(exc.trailing_metadata() or ()))

@@ -1,0 +1,1 @@
+"""`hydro up`: the embedded platform (controller, gateway, local engine, Broker, functions)."""

@@ -1,0 +1,106 @@
+"""Keeps the local engine in step with the catalog: catalog change -> plan -> `engine.apply`.
+
+Every committed catalog change wakes the loop (debounced, so an `hs apply` of ten documents is
+one reconcile); a periodic pass catches anything a listener could miss. Planning and applying
+happen on this one thread, so applies never overlap. A failing apply is logged and retried on the
+next pass; it never stops the loop.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from controller.catalog import Catalog
+from controller.desired_state import DesiredState, FunctionSpec, PlatformSpec
+from controller.planner import Plan, images, plan
+
+logger = logging.getLogger(__name__)
+
+DEBOUNCE_S = 0.1
+RESYNC_EVERY_S = 10.0
+
+
+class Applier(Protocol):
+    def apply(self, plan: Plan) -> Any: ...
+
+
+class Reconciler:
+    """Plans the catalog and applies the plan on a background thread."""
+
+    def __init__(self, catalog: Catalog, applier: Applier, platform: PlatformSpec,
+                 functions: tuple[FunctionSpec, ...],
+                 before_apply: Callable[[DesiredState, Plan], None] | None = None) -> None:
+        self._catalog = catalog
+        self._applier = applier
+        self._platform = platform
+        self._functions = functions
+        self._before_apply = before_apply
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._applied = threading.Condition()
+        self._started = 0
+        self._finished = 0
+        self._thread: threading.Thread | None = None
+        self._unsubscribe: Callable[[], None] | None = None
+        self.last_plan: Plan | None = None
+        self.last_error: str | None = None
+
+    def desired_state(self) -> DesiredState:
+        state = self._catalog.desired_state(self._platform, images.image_for_runtime)
+        return DesiredState(state.servables, state.applications, self._functions, state.platform)
+
+    def reconcile_once(self) -> Plan:
+        """Plan the catalog as it is now and apply it (on the caller's thread)."""
+        state = self.desired_state()
+        current = plan(state)
+        if self._before_apply is not None:
+            self._before_apply(state, current)
+        self._applier.apply(current)
+        self.last_plan = current
+        return current
+
+    def start(self) -> None:
+        self._unsubscribe = self._catalog.subscribe(lambda _events: self._wake.set())
+        self._thread = threading.Thread(target=self._loop, name="reconciler", daemon=True)
+        self._thread.start()
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._wake.set()
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+
+    def wait_applied(self, timeout: float) -> bool:
+        """Block until a reconcile that started after this call has finished."""
+        with self._applied:
+            target = self._started + 1  # a pass already running may predate the caller's change
+            self._wake.set()
+            return self._applied.wait_for(lambda: self._finished >= target, timeout)
+
+    def _loop(self) -> None:
+        while not self._stopping.is_set():
+            self._wake.wait(RESYNC_EVERY_S)
+            if self._stopping.is_set():
+                return
+            self._stopping.wait(DEBOUNCE_S)
+            self._wake.clear()
+            self._pass()
+
+    def _pass(self) -> None:
+        with self._applied:
+            self._started += 1
+        try:
+            self.reconcile_once()
+            self.last_error = None
+        except Exception as error:
+            self.last_error = f"{type(error).__name__}: {error}"
+            logger.exception("reconciling the catalog with the local engine failed; retrying on the next pass")
+        with self._applied:
+            self._finished += 1
+            self._applied.notify_all()
