@@ -1,0 +1,71 @@
+"""The HTTP adapter: a Flask app over the transport-free core.
+
+- `POST /gateway/application/<name>`, `POST /gateway/servable/<name>`: Hydrosphere JSON in
+  (`{"field": value}`) and out (`{"output": value}`); `X-Request-Id` in and out.
+- `GET /gateway/buildinfo`: what hydrosdk's `Cluster.build_info` reads.
+- Open Inference Protocol v2 under `/v2` (`http_oip`), CloudEvents under `/gateway/cloudevents`
+  (`http_cloudevents`), Prometheus metrics at `GET /metrics`.
+
+Errors use one envelope, `{"error": message, "field"?: name}` (`http_common.error_response`).
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, Response, jsonify
+from flask.typing import ResponseReturnValue
+
+from functions.gateway.components import Components
+from functions.gateway.http_cloudevents import blueprint as cloudevents_blueprint
+from functions.gateway.http_common import (
+    EXTENSION,
+    components,
+    error_response,
+    json_body,
+    request_id,
+    with_request_id,
+)
+from functions.gateway.http_oip import blueprint as oip_blueprint
+from functions.gateway.pipeline import Prediction, outputs_json
+
+VERSION = "0.1.0"
+blueprint = Blueprint("hydrosphere", __name__)
+
+
+def create_app(parts: Components) -> Flask:
+    """The gateway's WSGI app over `parts` (which the caller starts and closes)."""
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = parts.settings.max_request_bytes
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.extensions[EXTENSION] = parts
+    app.register_blueprint(blueprint)
+    app.register_blueprint(oip_blueprint)
+    app.register_blueprint(cloudevents_blueprint)
+    app.register_error_handler(Exception, error_response)
+    return app
+
+
+@blueprint.post("/gateway/application/<name>")
+def predict_application(name: str) -> ResponseReturnValue:
+    rid = request_id()
+    return _answer(components().gateway.predict_application(name, json_body(), rid))
+
+
+@blueprint.post("/gateway/servable/<name>")
+def predict_servable(name: str) -> ResponseReturnValue:
+    rid = request_id()
+    return _answer(components().gateway.predict_servable(name, json_body(), rid))
+
+
+@blueprint.get("/gateway/buildinfo")
+def build_info() -> ResponseReturnValue:
+    return jsonify({"name": "hydro-gateway", "version": VERSION, "status": "Ok"})
+
+
+@blueprint.get("/metrics")
+def metrics() -> ResponseReturnValue:
+    body, content_type = components().metrics.exposition()
+    return Response(body, content_type=content_type)
+
+
+def _answer(prediction: Prediction) -> Response:
+    return with_request_id(jsonify(outputs_json(prediction.outputs)), prediction.request_id)

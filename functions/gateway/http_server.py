@@ -1,0 +1,73 @@
+"""The HTTP server: gunicorn (gthread workers) as a programmatic `BaseApplication`.
+
+Each worker builds its own `Components` after the fork (routing poller, outbox shipper, upstream
+channels and gRPC threads must not cross a fork) and closes them when it exits. SIGTERM to the
+master drains: workers stop accepting and finish in-flight requests within the grace period.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from gunicorn.app.base import BaseApplication
+from prometheus_client import multiprocess
+
+from functions.gateway.components import Components
+from functions.gateway.http_app import create_app
+from functions.gateway.proxy import FallbackProxy, PathDispatcher
+from functions.gateway.settings import GatewaySettings
+
+logger = logging.getLogger(__name__)
+
+
+def wsgi_app(parts: Components) -> Any:
+    """The gateway's Flask app, behind the fallback proxy when one is configured."""
+    fallback_url = parts.settings.fallback_url
+    return PathDispatcher(create_app(parts), FallbackProxy(fallback_url) if fallback_url else None)
+
+
+class GatewayHTTPServer(BaseApplication):
+    """`GatewayHTTPServer(settings).run()` serves until SIGTERM."""
+
+    def __init__(self, settings: GatewaySettings) -> None:
+        self.settings = settings
+        self.parts: Components | None = None
+        super().__init__()
+
+    def load_config(self) -> None:
+        s = self.settings
+        host = f"[{s.host}]" if ":" in s.host else s.host
+        options = {
+            "bind": f"{host}:{s.port}",
+            "workers": s.workers,
+            "threads": s.threads,
+            "worker_class": "gthread",
+            "graceful_timeout": max(1, round(s.drain_seconds)),
+            "timeout": max(30, int(s.request_timeout_seconds) + 30),
+            "keepalive": 75,  # longer than the idle timeouts of the usual load balancers
+            "loglevel": s.log_level.lower(),
+            "accesslog": None,
+            "when_ready": self._when_ready,
+            "worker_exit": self._worker_exit,
+            "child_exit": self._child_exit,
+        }
+        for key, value in options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Any:
+        self.parts = Components(self.settings).start()
+        return wsgi_app(self.parts)
+
+    def _when_ready(self, _server: Any) -> None:
+        logger.info("hydro gateway (HTTP) listening on http://%s:%d with %d workers x %d threads",
+                    self.settings.host, self.settings.port, self.settings.workers, self.settings.threads)
+
+    def _worker_exit(self, _server: Any, _worker: Any) -> None:
+        if self.parts is not None:
+            self.parts.close()
+            self.parts = None
+
+    def _child_exit(self, _server: Any, worker: Any) -> None:
+        if self.settings.metrics_dir:
+            multiprocess.mark_process_dead(worker.pid, self.settings.metrics_dir)
