@@ -46,7 +46,9 @@ EXT_APP: Final = "hydroapp"
 EXT_STAGE: Final = "hydrostage"
 EXT_MODEL: Final = "hydromodel"
 EXT_VERSION: Final = "hydroversion"
-ALL_EXTENSIONS: Final[frozenset[str]] = frozenset({EXT_APP, EXT_STAGE, EXT_MODEL, EXT_VERSION})
+EXT_REQUEST_ID: Final = "hydrorequestid"
+"""The asynchronous request an event belongs to (the id of the original prediction.request event)."""
+ALL_EXTENSIONS: Final[frozenset[str]] = frozenset({EXT_APP, EXT_STAGE, EXT_MODEL, EXT_VERSION, EXT_REQUEST_ID})
 
 # Sources (CloudEvents `source`, a URI reference); functions use SOURCE_FUNCTIONS + "/<name>".
 SOURCE_GATEWAY: Final = "/hydro/gateway"

@@ -30,7 +30,7 @@ from functions.gateway.outbox import Outbox, OutboxEvent
 from functions.gateway.pipeline import Gateway, outputs_json
 from protos import events
 
-EXT_REQUEST_ID = "hydrorequestid"
+EXT_REQUEST_ID = events.EXT_REQUEST_ID
 
 
 class AsyncInference:

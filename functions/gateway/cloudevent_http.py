@@ -1,52 +1,27 @@
-"""CloudEvents 1.0 over HTTP for the gateway, through the `cloudevents` 2.x core API.
+"""CloudEvents for the gateway: `protos.cloudevent_http`, with the gateway's own errors and checks.
 
-Parsing is strict (the SDK would invent a missing `id` or `specversion`; an ingress must not) and
-every failure is an `InvalidRequest` naming the attribute. Events are written in binary mode.
+The ingress only takes events whose data is JSON; everything else about parsing (strict required
+attributes, binary or structured mode) is the shared codec's.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
-from typing import Any
 
 from cloudevents.core.base import BaseCloudEvent
 from cloudevents.core.bindings import http
-from cloudevents.core.exceptions import (
-    BaseCloudEventException,
-    CloudEventValidationError,
-    MissingRequiredAttributeError,
-)
-from cloudevents.core.formats.json import JSONFormat
-from cloudevents.core.v1.event import CloudEvent
 
 from functions.gateway.errors import InvalidRequest, UnsupportedMediaType
+from protos import cloudevent_http
+from protos.cloudevent_http import FORMAT, STRUCTURED_CONTENT_TYPE, attribute_text, now_text, rfc3339
 
-REQUIRED = ("id", "source", "type", "specversion")
-STRUCTURED = JSONFormat.CONTENT_TYPE
+STRUCTURED = STRUCTURED_CONTENT_TYPE
 JSON = "application/json"
-FORMAT = JSONFormat()
-
-
-def rfc3339(moment: datetime) -> str:
-    """`2024-05-01T10:00:00.123456Z`: UTC, with the `Z` the CloudEvents examples use."""
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
-def now_text() -> str:
-    return rfc3339(datetime.now(UTC))
 
 
 def to_binary(attributes: Mapping[str, str], body: bytes) -> http.HTTPMessage:
     """An HTTP request in binary content mode; `ValueError` when an attribute is invalid."""
-    values: dict[str, Any] = dict(attributes)
-    if "time" in values:
-        values["time"] = datetime.fromisoformat(values["time"])
-    try:
-        event = CloudEvent(values, body)
-    except BaseCloudEventException as exc:
-        raise ValueError(f"invalid CloudEvent attributes: {exc}") from exc
-    return http.to_binary(event, FORMAT)
+    return cloudevent_http.to_binary(cloudevent_http.new_event(attributes, body))
 
 
 def parse(headers: Mapping[str, str], body: bytes) -> BaseCloudEvent:
@@ -56,7 +31,7 @@ def parse(headers: Mapping[str, str], body: bytes) -> BaseCloudEvent:
     """
     lowered = {name.lower(): value for name, value in headers.items()}
     content_type = lowered.get("content-type", "")
-    binary = any(name.startswith(http.CE_PREFIX) for name in lowered)
+    binary = any(name.startswith(cloudevent_http.CE_PREFIX) for name in lowered)
     if not binary and not content_type.startswith(STRUCTURED):
         raise UnsupportedMediaType(
             f"expected a CloudEvent: ce-* headers (binary mode) or Content-Type {STRUCTURED}, got "
@@ -64,30 +39,14 @@ def parse(headers: Mapping[str, str], body: bytes) -> BaseCloudEvent:
     if binary and content_type and not FORMAT.JSON_CONTENT_TYPE_PATTERN.match(content_type):
         raise UnsupportedMediaType(f"event data must be JSON (Content-Type {JSON}), got {content_type}")
     try:
-        return http.from_http(http.HTTPMessage(headers=lowered, body=body), FORMAT, _strict)
-    except (BaseCloudEventException, ValueError, TypeError, AttributeError, KeyError) as exc:
-        raise _invalid(exc) from exc
-
-
-def _strict(attributes: dict[str, Any], data: Any) -> BaseCloudEvent:
-    for name in REQUIRED:
-        if name not in attributes:
-            raise MissingRequiredAttributeError(attribute_name=name)
-    return CloudEvent(attributes, data)
-
-
-def _invalid(exc: Exception) -> InvalidRequest:
-    if isinstance(exc, CloudEventValidationError):
-        name, errors = next(iter(exc.errors.items()))
-        problems = "; ".join(str(error) for error in errors)
-        return InvalidRequest(f"CloudEvent attribute '{name}' is invalid: {problems}", field=name)
-    attribute = getattr(exc, "attribute_name", None)
-    if isinstance(attribute, str):
-        return InvalidRequest(f"CloudEvent attribute '{attribute}' is invalid: {exc}", field=attribute)
-    return InvalidRequest(f"malformed CloudEvent: {exc}")
+        return cloudevent_http.parse_http(lowered, body)
+    except cloudevent_http.InvalidEvent as exc:
+        raise InvalidRequest(str(exc), field=exc.field) from exc
 
 
 def extension(event: BaseCloudEvent, name: str) -> str | None:
     """An extension attribute as text, or None when absent."""
-    value = event.get_attributes().get(name)
-    return None if value is None else str(value)
+    return attribute_text(event, name)
+
+
+__all__ = ["JSON", "STRUCTURED", "extension", "now_text", "parse", "rfc3339", "to_binary"]

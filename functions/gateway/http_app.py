@@ -2,6 +2,7 @@
 
 - `POST /gateway/application/<name>`, `POST /gateway/servable/<name>`: Hydrosphere JSON in
   (`{"field": value}`) and out (`{"output": value}`); `X-Request-Id` in and out.
+  `X-Hydro-Served-By: model:version, ...` names the version that answered each stage.
 - `GET /gateway/buildinfo`: what hydrosdk's `Cluster.build_info` reads.
 - Open Inference Protocol v2 under `/v2` (`http_oip`), CloudEvents under `/gateway/cloudevents`
   (`http_cloudevents`), Prometheus metrics at `GET /metrics`.
@@ -28,6 +29,7 @@ from functions.gateway.http_oip import blueprint as oip_blueprint
 from functions.gateway.pipeline import Prediction, outputs_json
 
 VERSION = "0.1.0"
+SERVED_BY_HEADER = "X-Hydro-Served-By"
 blueprint = Blueprint("hydrosphere", __name__)
 
 
@@ -68,4 +70,8 @@ def metrics() -> ResponseReturnValue:
 
 
 def _answer(prediction: Prediction) -> Response:
-    return with_request_id(jsonify(outputs_json(prediction.outputs)), prediction.request_id)
+    response = with_request_id(jsonify(outputs_json(prediction.outputs)), prediction.request_id)
+    if prediction.served_by:
+        # Which model version answered each stage: behind a weighted split, the caller's only way to know.
+        response.headers[SERVED_BY_HEADER] = ", ".join(prediction.served_by)
+    return response

@@ -51,6 +51,8 @@ class Prediction:
     outputs: Mapping[str, Tensor]
     request_id: str
     servable: Servable | None = None
+    served_by: tuple[str, ...] = ()
+    """`model:version` that answered each stage, in order (`X-Hydro-Served-By`)."""
 
 
 class Deadline:
@@ -115,7 +117,7 @@ class Gateway:
             deadline = Deadline(self._timeout(timeout))
             answer, who = self._stage(None, Stage.of_servable(servable), tensors, request_id, deadline,
                                       monitored=not shadowless)
-            return Prediction(answer.outputs, request_id, who)
+            return Prediction(answer.outputs, request_id, who, _served_by([who]))
         return self._observed("servable", name, run)
 
     def predict_stage(self, application: str, index: int, inputs: Inputs, request_id: str,
@@ -129,7 +131,7 @@ class Gateway:
             tensors = encode_inputs(inputs, app.contract if index == 0 else stage.contract)
             answer, who = self._stage(app.name, stage, tensors, request_id, Deadline(self._timeout(timeout)),
                                       monitored=True)
-            return Prediction(answer.outputs, request_id, who)
+            return Prediction(answer.outputs, request_id, who, _served_by([who]))
         return self._observed("stage", f"{application}/{index}", run)
 
     def check_application_inputs(self, name: str, inputs: Inputs) -> Application:
@@ -142,11 +144,12 @@ class Gateway:
         app = self.routing.application(name)
         tensors: Mapping[str, Tensor] = encode_inputs(inputs, app.contract)
         deadline = Deadline(self._timeout(timeout))
-        who = None
+        answered: list[Servable | None] = []
         for stage in app.stages:
             answer, who = self._stage(app.name, stage, tensors, request_id, deadline, monitored=True)
+            answered.append(who)
             tensors = answer.outputs
-        return Prediction(tensors, request_id, who)
+        return Prediction(tensors, request_id, answered[-1] if answered else None, _served_by(answered))
 
     def _stage(self, application: str | None, stage: Stage, tensors: Mapping[str, Tensor], request_id: str,
                deadline: Deadline, monitored: bool) -> tuple[Answer, Servable | None]:
@@ -210,3 +213,7 @@ def output_arrays(outputs: Mapping[str, Tensor], where: str = "the model") -> di
 def outputs_json(outputs: Mapping[str, Tensor], where: str = "the model") -> dict[str, Any]:
     """Response Tensors as Hydrosphere JSON (`protos.codec.arrays_to_json`)."""
     return codec.arrays_to_json(output_arrays(outputs, where))
+
+
+def _served_by(servables: list[Servable | None]) -> tuple[str, ...]:
+    return tuple(s.label if s is not None else "?" for s in servables)

@@ -46,6 +46,7 @@ def test_application_json_in_and_out(client: FlaskClient, models: Models) -> Non
     assert response.json["y"] == expected["y"].tolist()
     np.testing.assert_allclose(response.json["proba"], expected["proba"])
     assert response.headers["X-Request-Id"] == "abc"
+    assert response.headers["X-Hydro-Served-By"] == "iris-scaler:1, iris-classifier:1"
 
 
 def test_servable_json(client: FlaskClient, models: Models) -> None:
