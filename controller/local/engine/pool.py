@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import threading
@@ -326,6 +327,7 @@ class RevisionPool:
                 "cold_starts": dict(self._cold),
                 "last_error": self._last_error,
                 "crash_looping": self._failure is not None and time.monotonic() < self._next_start_at,
+                "workers": [dataclasses.asdict(w.info()) for w in self._workers.values()],
             }
 
     def workers(self) -> list[WorkerInfo]:
