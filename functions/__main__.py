@@ -8,7 +8,6 @@ import os
 import sys
 
 from functions.host import registry
-from functions.host.app import create_app
 from functions.host.server import FunctionServer
 from functions.host.settings import FunctionSettings, SettingsError
 
@@ -20,16 +19,13 @@ def main(argv: list[str]) -> int:
     try:
         settings = FunctionSettings.from_env(os.environ)
         logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-        function = registry.create(settings)
-    except (SettingsError, registry.UnknownFunction) as error:
+        registry.validate_environment(settings.function, os.environ)
+    except (SettingsError, registry.UnknownFunction, ValueError) as error:
         print(f"cannot start: {error}", file=sys.stderr)
         return 2
-    try:
-        logging.getLogger(__name__).info("function %s listening on %s:%d", function.name, settings.host,
-                                         settings.port)
-        FunctionServer(create_app(function), settings).run()
-    finally:
-        function.close()
+    logging.getLogger(__name__).info("function %s listening on %s:%d", settings.function, settings.host,
+                                     settings.port)
+    FunctionServer(lambda: registry.create(settings), settings).run()
     return 0
 
 
