@@ -80,7 +80,7 @@ def write_models(root: Path, data: DemoData) -> list[Path]:
         folder = _model_folder(root / f"wine-classifier-v{version}", data)
         joblib.dump(model, folder / "model.joblib")
         (folder / "serving.yaml").write_text(_serving_yaml(
-            "wine-classifier", "hydro/runtime-sklearn", ["model.joblib"], {"class": ("int64", "categorical")}
+            "wine-classifier", "hydro/runtime-sklearn:0.1.0", ["model.joblib"], {"class": ("int64", "categorical")}
         ))
         folders.append(folder)
     (root / "application.yaml").write_text(APPLICATION_YAML)
