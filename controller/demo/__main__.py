@@ -1,8 +1,9 @@
-"""`python -m controller.demo [--home DIR] [--port N] [--exit]` (what `make demo` runs)."""
+"""`python -m controller.demo [--home DIR] [--port N] [--grpc-port N] [--exit]` (what `make demo` runs)."""
 
 from __future__ import annotations
 
 import logging
+import socket
 import sys
 from pathlib import Path
 
@@ -14,21 +15,21 @@ from controller.demo import processes, scenario
 @click.command()
 @click.option("--home", type=click.Path(path_type=Path), default=Path(".hydro/demo"), show_default=True,
               help="Where the demo keeps models, state and logs.")
-@click.option("--port", type=int, default=None, help="Controller port (default: 8080 if free, else any).")
+@click.option("--port", type=int, default=None, help="HTTP port (default: 8080 if free, else any).")
+@click.option("--grpc-port", type=int, default=None, help="gRPC port (default: 9090 if free, else any).")
 @click.option("--exit", "exit_after", is_flag=True, envvar="HYDRO_DEMO_EXIT",
               help="Stop when the scenario is done instead of running until Ctrl-C (env HYDRO_DEMO_EXIT=1).")
-def main(home: Path, port: int | None, exit_after: bool) -> None:
+def main(home: Path, port: int | None, grpc_port: int | None, exit_after: bool) -> None:
     logging.basicConfig(level=logging.WARNING)
-    sys.exit(scenario.run(home.resolve(), port or _default_port(), keep_running=not exit_after))
+    sys.exit(scenario.run(home.resolve(), port or _port_or_free(8080), grpc_port or _port_or_free(9090),
+                          keep_running=not exit_after))
 
 
-def _default_port() -> int:
-    import socket
-
+def _port_or_free(preferred: int) -> int:
     with socket.socket() as sock:
         try:
-            sock.bind(("127.0.0.1", 8080))
-            return 8080
+            sock.bind(("127.0.0.1", preferred))
+            return preferred
         except OSError:
             return processes.free_port()
 

@@ -1,4 +1,4 @@
-"""Starts and stops the demo's real processes: the controller (gunicorn) and model runtimes."""
+"""Starts and stops the demo's real process: `hydro up`."""
 
 from __future__ import annotations
 
@@ -11,10 +11,6 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-
-import grpc
-import requests
-from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 
 def free_port() -> int:
@@ -50,44 +46,18 @@ def spawn(name: str, args: list[str], env: Mapping[str, str], logs: Path, cwd: P
     return Process(name, popen, log)
 
 
-def start_controller(home: Path, port: int, logs: Path) -> Process:
-    """gunicorn with the threaded worker (SSE streams hold a thread each), state under `home`."""
-    args = [sys.executable, "-m", "gunicorn", "-k", "gthread", "--threads", "8", "-b", f"127.0.0.1:{port}",
-            "controller.wsgi:app"]
-    process = spawn("controller", args, {"HYDRO_HOME": str(home)}, logs)
-    deadline = time.monotonic() + 60
+def start_hydro_up(home: Path, port: int, grpc_port: int, env: Mapping[str, str]) -> Process:
+    """`hydro up` with state under `home`; returns once it says it is up."""
+    args = [str(Path(sys.executable).parent / "hydro"), "up", "--home", str(home), "--http-port", str(port),
+            "--grpc-port", str(grpc_port)]
+    home.mkdir(parents=True, exist_ok=True)
+    process = spawn("hydro-up", args, env, home)
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if process.popen.poll() is not None:
-            raise RuntimeError(f"the controller exited with {process.popen.returncode}:\n{process.tail()}")
-        try:
-            if requests.get(f"http://127.0.0.1:{port}/health", timeout=1).ok:
-                return process
-        except requests.ConnectionError:
-            pass
+            raise RuntimeError(f"hydro up exited with {process.popen.returncode}:\n{process.tail()}")
+        if "Hydro is up" in process.log.read_text(errors="replace"):
+            return process
         time.sleep(0.2)
     process.stop()
-    raise RuntimeError(f"the controller did not answer /health within 60 s:\n{process.tail()}")
-
-
-def start_runtime(name: str, model_uri: str, port: int, logs: Path, cache: Path) -> Process:
-    env = {"PORT": str(port), "HYDRO_MODEL_URI": model_uri, "HYDRO_RUNTIME_HOST": "127.0.0.1",
-           "HYDRO_MODEL_CACHE": str(cache)}
-    return spawn(name, [sys.executable, "-m", "runtimes"], env, logs)
-
-
-def wait_serving(process: Process, port: int, timeout: float = 60) -> None:
-    """Block until the runtime's gRPC health check says SERVING."""
-    deadline = time.monotonic() + timeout
-    with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
-        stub = health_pb2_grpc.HealthStub(channel)
-        while time.monotonic() < deadline:
-            if process.popen.poll() is not None:
-                raise RuntimeError(f"{process.name} exited with {process.popen.returncode}:\n{process.tail()}")
-            try:
-                reply = stub.Check(health_pb2.HealthCheckRequest(service=""), timeout=1)
-                if reply.status == health_pb2.HealthCheckResponse.SERVING:
-                    return
-            except grpc.RpcError:
-                pass
-            time.sleep(0.05)
-    raise RuntimeError(f"{process.name} was not SERVING within {timeout} s:\n{process.tail()}")
+    raise RuntimeError(f"hydro up did not start within 120 s:\n{process.tail()}")

@@ -1,8 +1,8 @@
-"""The demo scenario: train, upload, build, plan and serve, printing what a user wants to see.
+"""The demo scenario: `hydro up`, two scikit-learn models, an 80/20 two-stage application, traffic.
 
-Everything is real: the controller runs under gunicorn, models go through `hydro apply` (the
-same multipart upload `hs` uses), runtimes are the processes Knative would run, started from the
-`HYDRO_MODEL_URI` the planner put into each model-version Service.
+Everything is real: `hydro up` runs as its own process (controller, gateway, local engine, Broker,
+monitoring functions), models go through `hydro apply` (the same multipart upload `hs` uses),
+traffic goes through the HTTP gateway, and every figure printed is measured in this run.
 """
 
 from __future__ import annotations
@@ -11,65 +11,54 @@ import os
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import grpc
 import numpy as np
 import requests
 from rich.console import Console
 from rich.table import Table
 
-from controller.demo import processes
+from controller.demo import monitoring_report, processes
 from controller.demo.models import FEATURES, DemoData, load_data, write_models
 from controller.kube import admission
 from controller.kube.schema import SchemaValidator, default_crd_dir
-from protos import codec
-from protos.hydrosphere.serving.runtime import api_pb2, api_pb2_grpc
 
 console = Console()
+IDLE_WINDOW_S = 10
+SERVED_BY = "X-Hydro-Served-By"
 
 
-@dataclass
-class Runtime:
-    service: str
-    model: str
-    version: str
-    process: processes.Process
-    stub: api_pb2_grpc.PredictionServiceStub
-    cold_start_ms: float
-
-
-def run(home: Path, port: int, keep_running: bool) -> int:
+def run(home: Path, port: int, grpc_port: int, keep_running: bool) -> int:
     home.mkdir(parents=True, exist_ok=True)
-    logs = home / "logs"
-    data = load_data()
     console.rule("[bold]Hydro demo")
+    data = load_data()
     folders = write_models(home / "models", data)
     console.print(f"Trained 3 models on scikit-learn's wine data; model folders in {home / 'models'}")
-    controller = processes.start_controller(home / "state", port, logs)
+    up = processes.start_hydro_up(home / "state", port, grpc_port, {"HYDRO_IDLE_WINDOW_SECONDS": str(IDLE_WINDOW_S)})
     server = f"http://127.0.0.1:{port}"
-    console.print(f"Controller (gunicorn) on {server}, state in {home / 'state'}")
-    runtimes: list[Runtime] = []
+    console.print(f"hydro up: everything on {server} (gRPC on 127.0.0.1:{grpc_port}), state in {home / 'state'}")
     try:
-        for target in [*folders, folders[0].parent / "application.yaml"]:
+        for target in [*folders, home / "models" / "application.yaml"]:
             hydro(server, "apply", "-f", str(target))
+        wait_ready(server, "wine")
         hydro(server, "model", "list")
         hydro(server, "app", "list")
-        manifests = show_plan(server)
-        runtimes = start_runtimes(manifests, logs, home / "cache")
-        serve_traffic(runtimes, data)
-        where_to_look(server, logs)
+        show_plan(server)
+        cold_start(server, data)
+        split_and_latency(server, data)
+        drifted_traffic(server, data)
+        monitoring_report.show(console, server, ("wine-scaler", 1))
+        where_to_look(server, home / "state")
         if keep_running:
             console.print("Hydro keeps running; press Ctrl-C to stop.")
-            controller.popen.wait()
+            up.popen.wait()
     except KeyboardInterrupt:
         pass
     finally:
-        for runtime in runtimes:
-            runtime.process.stop()
-        controller.stop()
+        up.stop(timeout=60)
     return 0
 
 
@@ -85,70 +74,100 @@ def hydro(server: str, *args: str) -> None:
         raise RuntimeError(f"hydro {' '.join(args)} failed: {result.stderr.strip()}")
 
 
-def show_plan(server: str) -> list[dict[str, Any]]:
-    """The Knative manifests for the catalog, each validated as the cluster would."""
+def wait_ready(server: str, application: str, timeout: float = 300) -> None:
+    started = time.monotonic()
+    with console.status(f"waiting for application {application} to be Ready (builds, first model loads)"):
+        while time.monotonic() - started < timeout:
+            status = requests.get(f"{server}/api/v2/application/{application}", timeout=10).json().get("status")
+            if status == "Ready":
+                console.print(f"Application {application} Ready after {time.monotonic() - started:.1f} s")
+                return
+            if status == "Failed":
+                raise RuntimeError(f"application {application} failed to deploy")
+            time.sleep(0.5)
+    raise RuntimeError(f"application {application} was not Ready within {timeout:.0f} s")
+
+
+def show_plan(server: str) -> None:
+    """The Knative manifests for the catalog, each validated as a cluster would."""
     manifests: list[dict[str, Any]] = requests.get(f"{server}/api/v2/plan", timeout=30).json()["manifests"]
     validator = SchemaValidator(default_crd_dir(os.environ))
-    table = Table("kind", "name", "valid", title="Knative plan (GET /api/v2/plan)")
+    table = Table("kind", "name", "valid", title="Knative plan (GET /api/v2/plan), run here by the local engine")
     for manifest in manifests:
         problems = validator.validate(manifest) + admission.check(manifest)
-        valid = "yes" if not problems else "; ".join(str(p) for p in problems)
-        table.add_row(manifest["kind"], manifest["metadata"]["name"], valid)
-    console.print(table)
-    return manifests
-
-
-def start_runtimes(manifests: list[dict[str, Any]], logs: Path, cache: Path) -> list[Runtime]:
-    """One runtime process per model-version Service, timed from spawn to first answer."""
-    runtimes = []
-    for manifest in manifests:
-        labels = manifest["metadata"].get("labels", {})
-        if manifest["kind"] != "Service" or "hydro.dev/model" not in labels:
-            continue
-        container = manifest["spec"]["template"]["spec"]["containers"][0]
-        uri = next(e["value"] for e in container["env"] if e["name"] == "HYDRO_MODEL_URI")
-        port = processes.free_port()
-        started = time.perf_counter()
-        process = processes.start_runtime(manifest["metadata"]["name"], uri, port, logs, cache)
-        processes.wait_serving(process, port)
-        stub = api_pb2_grpc.PredictionServiceStub(grpc.insecure_channel(f"127.0.0.1:{port}"))
-        runtimes.append(Runtime(manifest["metadata"]["name"], labels["hydro.dev/model"],
-                                labels["hydro.dev/model-version"], process, stub,
-                                (time.perf_counter() - started) * 1000))
-    return runtimes
-
-
-def serve_traffic(runtimes: list[Runtime], data: DemoData) -> None:
-    """Held-out rows through wine-scaler then each wine-classifier version, over gRPC."""
-    scaler = next(r for r in runtimes if r.model == "wine-scaler")
-    classifiers = [r for r in runtimes if r.model == "wine-classifier"]
-    table = Table("servable", "cold start ms", "requests", "p50 ms", "p99 ms", "accuracy",
-                  title="Two-stage pipeline, called stage by stage over gRPC")
-    for classifier in classifiers:
-        latencies, correct = [], 0
-        for row, label in zip(data.traffic_x, data.traffic_y, strict=True):
-            started = time.perf_counter()
-            scaled = scaler.stub.Predict(_request(dict(zip(FEATURES, row, strict=True))), timeout=10)
-            answer = classifier.stub.Predict(api_pb2.PredictRequest(inputs=scaled.outputs), timeout=10)
-            latencies.append((time.perf_counter() - started) * 1000)
-            correct += int(codec.tensor_to_array(answer.outputs["class"]) == label)
-        table.add_row(classifier.service, f"{classifier.cold_start_ms:.0f}", str(len(latencies)),
-                      f"{np.percentile(latencies, 50):.2f}", f"{np.percentile(latencies, 99):.2f}",
-                      f"{correct / len(latencies):.0%}")
-    table.add_row(scaler.service, f"{scaler.cold_start_ms:.0f}", "(stage 1)", "", "", "")
+        table.add_row(manifest["kind"], manifest["metadata"]["name"],
+                      "yes" if not problems else "; ".join(str(p) for p in problems))
     console.print(table)
 
 
-def where_to_look(server: str, logs: Path) -> None:
+def _row(values: np.ndarray) -> dict[str, float]:
+    return dict(zip(FEATURES, map(float, values), strict=True))
+
+
+def _predict(server: str, values: np.ndarray) -> tuple[requests.Response, float]:
+    started = time.perf_counter()
+    answer = requests.post(f"{server}/gateway/application/wine", json=_row(values), timeout=120)
+    return answer, (time.perf_counter() - started) * 1000
+
+
+def cold_start(server: str, data: DemoData) -> None:
+    """Wait for the versions to scale to zero, then time one request that starts them again."""
+    with console.status(f"waiting {IDLE_WINDOW_S} s of idleness: every model version scales to zero"):
+        deadline = time.monotonic() + IDLE_WINDOW_S * 6
+        while time.monotonic() < deadline and _replicas(server) > 0:
+            time.sleep(0.5)
+    zero = _replicas(server) == 0
+    answer, ms = _predict(server, data.traffic_x[0])
+    what = "from zero (both stages cold)" if zero else "(some replicas were still up)"
+    console.print(f"Cold start {what}: first answer {answer.json()} in {ms:.0f} ms "
+                  f"(served by {answer.headers.get(SERVED_BY)})")
+
+
+def _replicas(server: str) -> int:
+    services = requests.get(f"{server}/api/v2/engine", timeout=10).json()["services"]
+    app = ("mv-wine-scaler-1", "mv-wine-classifier-1", "mv-wine-classifier-2")
+    return sum(s["ready"] + s["starting"] for name, s in services.items() if name in app)
+
+
+def split_and_latency(server: str, data: DemoData, requests_count: int = 1000) -> None:
+    rows = [data.traffic_x[i % len(data.traffic_x)] for i in range(requests_count)]
+    labels = [int(data.traffic_y[i % len(data.traffic_y)]) for i in range(requests_count)]
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(lambda values: _predict(server, values), rows))
+    per_version: dict[str, list[float]] = {}
+    correct: Counter[str] = Counter()
+    for (answer, ms), label in zip(results, labels, strict=True):
+        version = answer.headers.get(SERVED_BY, "?, ?").split(", ")[-1]
+        per_version.setdefault(version, []).append(ms)
+        correct[version] += int(answer.status_code == 200 and answer.json().get("class") == label)
+    table = Table("answered by", "requests", "share", "planned", "p50 ms", "p99 ms", "accuracy",
+                  title=f"{requests_count} requests through the HTTP gateway, 8 at a time")
+    for version, planned in (("wine-classifier:1", "80%"), ("wine-classifier:2", "20%")):
+        times = per_version.get(version, [])
+        if times:
+            table.add_row(version, str(len(times)), f"{len(times) / requests_count:.1%}", planned,
+                          f"{np.percentile(times, 50):.1f}", f"{np.percentile(times, 99):.1f}",
+                          f"{correct[version] / len(times):.0%}")
+    console.print(table)
+
+
+def drifted_traffic(server: str, data: DemoData) -> None:
+    """Rows with alcohol and colour intensity shifted: what the monitoring functions should flag."""
+    rows = [data.drifted_x[i % len(data.drifted_x)] for i in range(300)]
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(lambda values: _predict(server, values), rows))
+    console.print(f"Sent {len(rows)} drifted requests (alcohol +3 std, colour intensity x2.5): "
+                  f"{sum(a.status_code == 200 for a, _ in results)} answered")
+
+
+def where_to_look(server: str, state: Path) -> None:
     console.rule("Where to look")
-    console.print(f"Model versions:   {server}/api/v2/model/version")
-    console.print(f"Applications:     {server}/api/v2/application")
-    console.print(f"Knative plan:     {server}/api/v2/plan   (hydro --server {server} plan | kubectl apply -f -)")
-    console.print(f"Event stream:     {server}/api/v2/events")
-    console.print(f"Process logs:     {logs}")
-    console.print("Not yet in the demo: the gateway with its weighted split, monitoring and the UI "
-                  "(they arrive with the local engine, monitoring and UI work).")
-
-
-def _request(values: dict[str, Any]) -> api_pb2.PredictRequest:
-    return api_pb2.PredictRequest(inputs=codec.arrays_to_tensors(values))
+    console.print(f"Web UI:            {server}/")
+    console.print(f"Model versions:    {server}/api/v2/model/version")
+    console.print(f"Applications:      {server}/api/v2/application")
+    console.print(f"Engine (replicas): {server}/api/v2/engine")
+    console.print(f"Gateway metrics:   {server}/metrics")
+    console.print(f"Knative plan:      {server}/api/v2/plan   (hydro --server {server} plan | kubectl apply -f -)")
+    console.print(f"Predict:           curl -X POST {server}/gateway/application/wine -H 'Content-Type: "
+                  "application/json' -d '{\"alcohol\": 13.2, ...}'")
+    console.print(f"Logs:              {state / 'logs'}")
