@@ -6,11 +6,12 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PROTO_FILES := $(shell find protos -name '*.proto')
 
-.PHONY: install test lint protos demo clean
+.PHONY: install test lint protos demo clean browser
 
 install: $(STAMP)
 
 $(STAMP): pyproject.toml
+	command -v chromium >/dev/null && command -v chromedriver >/dev/null || $(MAKE) browser
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
@@ -19,9 +20,15 @@ $(STAMP): pyproject.toml
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# Headless Chromium for the UI's browser tests (Debian packages; root or sudo).
+browser:
+	$(if $(filter 0,$(shell id -u)),,sudo) apt-get update -qq
+	$(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver
+
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy protos runtimes controller functions
+	bash tools/vendor_ui.sh --check
 
 # The end-to-end demo; DEMO_ARGS=--exit (or HYDRO_DEMO_EXIT=1) stops it when the scenario is done.
 demo: install

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from flask import Flask
 
+from controller import ui
 from controller.api import function_proxy, plan
 from controller.api.context import EXTENSION, ApiContext, BuildStarter, ServableLogSource
 from controller.api.errors import register_error_handlers
@@ -31,6 +32,7 @@ BLUEPRINTS = (
     models.blueprint, versions.blueprint, applications.blueprint, servables.blueprint,
     deployment_configurations.blueprint, metric_specs.blueprint, events.blueprint,
     training_data.blueprint, training_data.records, health.blueprint, plan.blueprint, function_proxy.blueprint,
+    ui.blueprint,
 )
 
 

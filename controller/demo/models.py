@@ -67,7 +67,9 @@ def write_models(root: Path, data: DemoData) -> list[Path]:
     scaled = scaler.transform(data.train_x)
     logistic = LogisticRegression(max_iter=500).fit(scaled, data.train_y)
     forest = RandomForestClassifier(n_estimators=50, random_state=0).fit(scaled, data.train_y)
-    scaler_dir = _model_folder(root / "wine-scaler", data)
+    # Each model's training data is what that model sees: raw features for the scaler, scaled ones
+    # for the classifiers (their inputs are the scaler's outputs).
+    scaler_dir = _model_folder(root / "wine-scaler", data.train_x, data.train_y)
     (scaler_dir / "src").mkdir()
     (scaler_dir / "src" / "func_main.py").write_text(SCALER_FUNC)
     joblib.dump(scaler, scaler_dir / "scaler.joblib")
@@ -77,7 +79,7 @@ def write_models(root: Path, data: DemoData) -> list[Path]:
     ))
     folders = [scaler_dir]
     for version, model in ((1, logistic), (2, forest)):
-        folder = _model_folder(root / f"wine-classifier-v{version}", data)
+        folder = _model_folder(root / f"wine-classifier-v{version}", scaled, data.train_y)
         joblib.dump(model, folder / "model.joblib")
         (folder / "serving.yaml").write_text(_serving_yaml(
             "wine-classifier", "hydro/runtime-sklearn:0.1.0", ["model.joblib"], {"class": ("int64", "categorical")}
@@ -98,12 +100,12 @@ pipeline:
 """
 
 
-def _model_folder(folder: Path, data: DemoData) -> Path:
+def _model_folder(folder: Path, rows: np.ndarray, labels: np.ndarray) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     with (folder / "training.csv").open("w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow([*FEATURES, "class"])
-        for row, label in zip(data.train_x, data.train_y, strict=True):
+        for row, label in zip(rows, labels, strict=True):
             writer.writerow([*map(float, row), int(label)])
     return folder
 
