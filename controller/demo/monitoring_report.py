@@ -29,7 +29,7 @@ def show(console: Console, server: str, model: tuple[str, int]) -> None:
     drift = requests.get(f"{server}/stat/metrics", params={"model_version_id": version_id, "refresh": "true"},
                          timeout=60)
     if drift.status_code != 200:
-        console.print(f"[yellow]No drift report yet: {drift.json().get('message') or drift.text[:200]}")
+        console.print(f"[yellow]No drift report yet: {drift.json().get('error') or drift.text[:200]}")
         return
     _print_drift(console, name, version, drift.json())
 
