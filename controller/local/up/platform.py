@@ -156,9 +156,10 @@ class LocalPlatform:
         """What the functions' ConfigMap would hold on a cluster: where the platform is."""
         values = {"HYDRO_BROKER_URL": broker_url, "HYDRO_HOME": str(self.settings.home), "HYDRO_CONTROLLER_URL": api,
                   "HYDRO_UPSTREAM": f"127.0.0.1:{self._activator_port}"}
-        for name in ("HYDRO_DATABASE_URL", "HYDRO_REDIS_URL"):
-            if os.environ.get(name):
-                values[name] = os.environ[name]
+        for name, value in os.environ.items():
+            # Where the functions keep state and send alerts: theirs to read, as on a cluster's ConfigMap.
+            if name in ("HYDRO_DATABASE_URL", "HYDRO_REDIS_URL") or name.startswith("HYDRO_ALERT_"):
+                values[name] = value
         return values
 
     def _start_gateways(self, api: str, broker_url: str, activator: str) -> None:

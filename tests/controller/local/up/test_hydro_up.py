@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import sqlite3
 import time
@@ -110,6 +111,10 @@ def test_a_version_scales_to_zero_when_idle_and_back_on_the_next_request(
     assert answer.status_code == 200 and "class" in answer.json()
     # Both stages started from zero for this request (the scaler and whichever classifier answered).
     assert sum(s["cold_starts"].get("count", 0) for s in _services(up).values()) >= cold_before + 2
+    scraped = requests.get(f"{up.url}/api/v2/engine/metrics", timeout=10)
+    assert scraped.headers["Content-Type"].startswith("text/plain")
+    starts = re.search(r'^hydro_engine_cold_starts_total\{service="mv-wine-scaler-1"\} ([\d.]+)$', scraped.text, re.M)
+    assert starts is not None and float(starts.group(1)) >= 1, scraped.text
 
 
 def _inference_events(home: Path) -> list[Any]:
