@@ -17,8 +17,11 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# Two workers, a test file each at a time: most of the suite waits on real processes and servers,
+# so two workers keep both cores busy (TEST_WORKERS=0 runs in one process).
+TEST_WORKERS ?= 2
 test: install
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile) $(PYTEST_ARGS)
 
 # Headless Chromium for the UI's browser tests (Debian packages; root or sudo).
 browser:

@@ -17,7 +17,9 @@ import pytest
 POSTGRES_ADMIN_URL = os.environ.get(
     "HYDRO_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
-REDIS_URL = os.environ.get("HYDRO_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+# Each pytest-xdist worker (gw0, gw1, ...) gets its own Redis database, counting down from 15.
+_WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+REDIS_URL = os.environ.get("HYDRO_TEST_REDIS_URL", f"redis://127.0.0.1:6379/{15 - _WORKER}")
 SERVICE_MARKERS = ("postgres", "redis")
 _service_skips: list[str] = []
 

@@ -12,11 +12,11 @@ from rich.table import Table
 WAIT_S = 120
 
 
-def show(console: Console, server: str, model: tuple[str, int]) -> None:
+def show(console: Console, server: str, model: tuple[str, int], sent: int) -> None:
     """Print the model version's monitoring summary and a drift report computed now."""
     name, version = model
     version_id = requests.get(f"{server}/api/v2/model/version/{name}/{version}", timeout=10).json()["id"]
-    summary = _wait_for_summary(console, server, version_id)
+    summary = _wait_for_summary(console, server, version_id, sent)
     if summary is None:
         console.print("[yellow]Monitoring has not reported yet; see /monitoring/summary/"
                       f"{version_id} once the functions catch up.")
@@ -34,12 +34,12 @@ def show(console: Console, server: str, model: tuple[str, int]) -> None:
     _print_drift(console, name, version, drift.json())
 
 
-def _wait_for_summary(console: Console, server: str, version_id: int) -> dict[str, Any] | None:
+def _wait_for_summary(console: Console, server: str, version_id: int, sent: int) -> dict[str, Any] | None:
     deadline = time.monotonic() + WAIT_S
     with console.status("waiting for the monitoring functions to process the traffic"):
         while time.monotonic() < deadline:
             answer = requests.get(f"{server}/monitoring/summary/{version_id}", timeout=10)
-            if answer.status_code == 200 and answer.json().get("requests", 0) >= 1000:
+            if answer.status_code == 200 and answer.json().get("requests", 0) >= sent:
                 return dict(answer.json())
             time.sleep(1)
     answer = requests.get(f"{server}/monitoring/summary/{version_id}", timeout=10)

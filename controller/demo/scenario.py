@@ -31,7 +31,7 @@ IDLE_WINDOW_S = 10
 SERVED_BY = "X-Hydro-Served-By"
 
 
-def run(home: Path, port: int, grpc_port: int, keep_running: bool) -> int:
+def run(home: Path, port: int, grpc_port: int, keep_running: bool, requests_count: int = 1000) -> int:
     home.mkdir(parents=True, exist_ok=True)
     console.rule("[bold]Hydro demo")
     data = load_data()
@@ -48,9 +48,9 @@ def run(home: Path, port: int, grpc_port: int, keep_running: bool) -> int:
         hydro(server, "app", "list")
         show_plan(server)
         cold_start(server, data)
-        split_and_latency(server, data)
-        drifted_traffic(server, data)
-        monitoring_report.show(console, server, ("wine-scaler", 1))
+        split_and_latency(server, data, requests_count)
+        drifted = drifted_traffic(server, data, max(requests_count // 3, 100))
+        monitoring_report.show(console, server, ("wine-scaler", 1), requests_count + drifted + 1)
         where_to_look(server, home / "state")
         if keep_running:
             console.print("Hydro keeps running; press Ctrl-C to stop.")
@@ -129,7 +129,7 @@ def _replicas(server: str) -> int:
     return sum(s["ready"] + s["starting"] for name, s in services.items() if name in app)
 
 
-def split_and_latency(server: str, data: DemoData, requests_count: int = 1000) -> None:
+def split_and_latency(server: str, data: DemoData, requests_count: int) -> None:
     rows = [data.traffic_x[i % len(data.traffic_x)] for i in range(requests_count)]
     labels = [int(data.traffic_y[i % len(data.traffic_y)]) for i in range(requests_count)]
     with ThreadPoolExecutor(8) as pool:
@@ -151,13 +151,14 @@ def split_and_latency(server: str, data: DemoData, requests_count: int = 1000) -
     console.print(table)
 
 
-def drifted_traffic(server: str, data: DemoData) -> None:
+def drifted_traffic(server: str, data: DemoData, count: int) -> int:
     """Rows with alcohol and colour intensity shifted: what the monitoring functions should flag."""
-    rows = [data.drifted_x[i % len(data.drifted_x)] for i in range(300)]
+    rows = [data.drifted_x[i % len(data.drifted_x)] for i in range(count)]
     with ThreadPoolExecutor(8) as pool:
         results = list(pool.map(lambda values: _predict(server, values), rows))
     console.print(f"Sent {len(rows)} drifted requests (alcohol +3 std, colour intensity x2.5): "
                   f"{sum(a.status_code == 200 for a, _ in results)} answered")
+    return len(rows)
 
 
 def where_to_look(server: str, state: Path) -> None:

@@ -19,7 +19,7 @@ def test_demo_scenario_runs_to_the_end(tmp_path: Path) -> None:
     env = {**os.environ, "COLUMNS": "200", "HYDRO_DEMO_EXIT": "1"}
     result = subprocess.run(
         [sys.executable, "-m", "controller.demo", "--home", str(tmp_path), "--port", str(free_port()),
-         "--grpc-port", str(free_port())],
+         "--grpc-port", str(free_port()), "--requests", "300"],
         capture_output=True, text=True, timeout=540, env=env,
     )
     out = result.stdout
@@ -32,7 +32,8 @@ def test_demo_scenario_runs_to_the_end(tmp_path: Path) -> None:
     assert all(valid == "yes" for _, _, valid in plan_rows), plan_rows
     assert re.search(r"Cold start from zero \(both stages cold\): first answer \{'class': \d\}", out), out
     split = dict(re.findall(r"│ (wine-classifier:\d)\s+│ \d+\s+│ ([\d.]+)%", out))
-    assert 75 <= float(split["wine-classifier:1"]) <= 85, split
+    # 300 requests: +-10 points is over 4 standard deviations (the 2,000-request test checks +-4).
+    assert 70 <= float(split["wine-classifier:1"]) <= 90, split
     accuracies = [int(a) for a in re.findall(r"│ (\d+)%\s+│\n", out)]
     assert len(accuracies) == 2 and min(accuracies) >= 90, out
     assert "Monitoring of wine-scaler:1" in out, out
