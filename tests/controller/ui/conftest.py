@@ -1,7 +1,8 @@
 """Fixtures for the UI tests: a real `hydro up` holding the demo's wine models with monitored
 traffic, and a headless Chromium driven by Selenium.
 
-The platform runs once per session (`hydro up`, which serves the UI). Its models get a batch size of 20, so the traffic sent here completes
+The platform runs once per session (`hydro up`, which serves the UI). Its models get a batch
+size of 20, so the traffic sent here completes
 batches within seconds. Tests that need no traffic run first, while the runtimes start.
 """
 
