@@ -10,32 +10,20 @@ from __future__ import annotations
 import logging
 import threading
 
+from functions.host.background import BackgroundLoop
 from functions.monitoring.batches import BatchWork
 
 logger = logging.getLogger(__name__)
 
 
-class BatchWorker:
+class BatchWorker(BackgroundLoop):
+    thread_name = "monitoring-batches"
+
     def __init__(self, work: BatchWork) -> None:
+        super().__init__()
         self.work = work
         self._due: set[int] = set()
         self._lock = threading.Lock()
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        if self._thread is None:
-            self._stop.clear()
-            self._thread = threading.Thread(target=self._loop, name="monitoring-batches", daemon=True)
-            self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=30)
-            self._thread = None
 
     def notify(self, version_id: int) -> None:
         with self._lock:

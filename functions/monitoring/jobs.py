@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import logging
-import threading
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -20,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import and_, or_, select, update
 
+from functions.host.background import BackgroundLoop
 from functions.host.store import Store, utcnow
 from functions.monitoring import detector_job, profile_store
 from functions.monitoring.errors import BadRequest, JobFailed, NotFound
@@ -42,7 +42,9 @@ def enqueue(session: Any, version_id: int, data_id: int | None, uri: str, detect
                        created_at=now, updated_at=now))
 
 
-class JobRunner:
+class JobRunner(BackgroundLoop):
+    thread_name = "monitoring-jobs"
+
     def __init__(self, store: Store, settings: MonitoringSettings, manager: ManagerApi,
                  directory: VersionDirectory, scratch: Path, on_change: Callable[[int], None]) -> None:
         self.store = store
@@ -51,25 +53,7 @@ class JobRunner:
         self.directory = directory
         self.scratch = scratch
         self._on_change = on_change
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        if self._thread is None:
-            self._stop.clear()
-            self._thread = threading.Thread(target=self._loop, name="monitoring-jobs", daemon=True)
-            self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=30)
-            self._thread = None
-
-    def wake(self) -> None:
-        self._wake.set()
+        super().__init__()
 
     def run_pending(self) -> int:
         """Run every job that is due now, on this thread; returns how many ran."""
