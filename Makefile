@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PROTO_FILES := $(shell find protos -name '*.proto')
 
-.PHONY: install test lint protos demo clean browser
+.PHONY: install test lint protos demo clean browser bench reliability
 
 install: $(STAMP)
 
@@ -21,7 +21,16 @@ $(STAMP): pyproject.toml
 # so two workers keep both cores busy (TEST_WORKERS=0 runs in one process).
 TEST_WORKERS ?= 2
 test: install
-	$(PY) -m pytest $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile) $(PYTEST_ARGS)
+	$(PY) -m pytest $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile) --ignore=tests/reliability $(PYTEST_ARGS)
+
+# Fault injection, the bounded loopback load test and the long fuzz runs (docs/reliability.md).
+reliability: install
+	HYDRO_FUZZ_EXAMPLES=$${HYDRO_FUZZ_EXAMPLES:-200} $(PY) -m pytest -p no:cacheprovider --timeout=3600 tests/reliability tests/fuzz $(PYTEST_ARGS)
+
+# Side-by-side benchmarks against KServe, MLServer, BentoML and Evidently (installed into
+# tests/bench/.peers); prints the table and rewrites docs/BENCHMARKS.md.
+bench: install
+	$(PY) -m tests.bench $(BENCH_ARGS)
 
 # Headless Chromium for the UI's browser tests (Debian packages; root or sudo).
 browser:

@@ -80,7 +80,13 @@ class PlatformSpec:
     broker: str = "hydro"
     gateway_service: str = "hydro-gateway"
     artifact_secret: str = "hydro-artifacts"
-    """Secret holding HYDRO_S3_* for runtimes."""
+    """Secret holding HYDRO_S3_* for runtimes: the only Secret a model's pod reads."""
+    database_secret: str = "hydro-database"
+    """Secret holding HYDRO_DATABASE_URL (and a password-carrying HYDRO_REDIS_URL), for the
+    functions only: model code shares the runtime's environment, so runtimes never get it."""
+    functions_auth_secret: str = "hydro-functions-auth"
+    """Secret holding HYDRO_CONTROLLER_TOKEN, the functions' manager-API token (scope `functions`);
+    the controller stores the same value at start. Functions only, never a model's pod."""
     dead_letter_service: str = "hydro-dead-letter"
     settings_config_map: str = "hydro-settings"
     """ConfigMap with the functions' HYDRO_* settings (Redis, database, broker URLs)."""

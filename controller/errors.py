@@ -39,6 +39,20 @@ class InvalidResource(BadRequest):
         self.source = source
 
 
+class Unauthorized(HydroError):
+    """No token, or one that is unknown, revoked or wrong; answered with `WWW-Authenticate`."""
+
+    status = 401
+    code = "unauthorized"
+
+
+class Forbidden(HydroError):
+    """A valid token without the scope the request needs; the message names the scope."""
+
+    status = 403
+    code = "forbidden"
+
+
 class NotFound(HydroError, LookupError):
     status = 404
     code = "not_found"

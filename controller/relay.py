@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import fcntl
 import logging
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -26,6 +25,7 @@ from sqlalchemy import Connection, text
 
 from controller.catalog import Catalog
 from controller.catalog.records import EventRecord
+from controller.catalog_loop import CatalogLoop
 from protos import cloudevent_http, events
 
 logger = logging.getLogger(__name__)
@@ -73,25 +73,16 @@ class OutboxRelay:
         self._publish = publish
         self.name = name
         self._leadership = _Leadership(catalog, lock_dir)
-        self._wake = threading.Event()
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._unsubscribe: Callable[[], None] | None = None
+        self._loop = CatalogLoop(catalog, self._step, name=f"relay-{name}", period=POLL_S)
+        self._backoff = 0.5
         self.published = 0
         self.last_error: str | None = None
 
     def start(self) -> None:
-        self._unsubscribe = self._catalog.subscribe(lambda _events: self._wake.set())
-        self._thread = threading.Thread(target=self._run, name=f"relay-{self.name}", daemon=True)
-        self._thread.start()
+        self._loop.start()
 
     def stop(self) -> None:
-        self._stopping.set()
-        self._wake.set()
-        if self._unsubscribe is not None:
-            self._unsubscribe()
-        if self._thread is not None:
-            self._thread.join(timeout=30)
+        self._loop.stop()
         self._leadership.release()
 
     def relay_once(self) -> int:
@@ -105,21 +96,18 @@ class OutboxRelay:
                 self.published += 1
         return count
 
-    def _run(self) -> None:
-        backoff = 0.5
-        while not self._stopping.is_set():
-            self._wake.wait(POLL_S)
-            self._wake.clear()
-            if self._stopping.is_set() or not self._leadership.acquire():
-                continue
-            try:
-                self.relay_once()
-                self.last_error, backoff = None, 0.5
-            except Exception as error:
-                self.last_error = f"{type(error).__name__}: {error}"
-                logger.warning("relaying catalog events failed (%s); retrying in %.1f s", self.last_error, backoff)
-                self._stopping.wait(backoff)
-                backoff = min(backoff * 2, MAX_BACKOFF_S)
+    def _step(self) -> None:
+        if not self._leadership.acquire():
+            return
+        try:
+            self.relay_once()
+            self.last_error, self._backoff = None, 0.5
+        except Exception as error:
+            self.last_error = f"{type(error).__name__}: {error}"
+            logger.warning("relaying catalog events failed (%s); retrying in %.1f s", self.last_error, self._backoff)
+            self._loop.pause(self._backoff)
+            self._backoff = min(self._backoff * 2, MAX_BACKOFF_S)
+            self._loop.wake()
 
 
 class _Leadership:

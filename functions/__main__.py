@@ -8,6 +8,7 @@ import os
 import sys
 
 from functions.host import registry
+from functions.host.in_process import InProcessServer
 from functions.host.server import FunctionServer
 from functions.host.settings import FunctionSettings, SettingsError
 
@@ -25,7 +26,8 @@ def main(argv: list[str]) -> int:
         return 2
     logging.getLogger(__name__).info("function %s listening on %s:%d", settings.function, settings.host,
                                      settings.port)
-    FunctionServer(lambda: registry.create(settings), settings).run()
+    server = InProcessServer if settings.workers == 0 else FunctionServer
+    server(lambda: registry.create(settings), settings).run()
     return 0
 
 

@@ -95,6 +95,9 @@ def parse_http(headers: Mapping[str, str], body: bytes) -> BaseCloudEvent:
     except (BaseCloudEventException, ValueError, TypeError, AttributeError, KeyError) as exc:
         # A structured body that is not a JSON object fails inside the SDK with AttributeError.
         raise _invalid(exc) from exc
+    except RecursionError:
+        # json.loads gives up on very deep nesting (`[[[...]]]` 100,000 deep): a bad request, not a crash.
+        raise InvalidEvent("the event's JSON is nested too deeply to be parsed", field="data") from None
 
 
 def is_event_message(headers: Mapping[str, str]) -> bool:

@@ -19,6 +19,7 @@ maps that have dimensions: `user[1].age`), what was expected and what came. The 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -30,6 +31,8 @@ from protos.errors import InvalidInput
 from protos.hydrosphere.serving.contract import tensor_pb2, types_pb2
 
 _JSON_TYPES = {str: "string", bool: "boolean", int: "number", float: "number", type(None): "null"}
+_NUMBER_KINDS = frozenset({int, float})
+"""Exact types (`bool` is not one of them): items of only these kinds are JSON numbers."""
 
 
 def decode_json_inputs(body: Any, contract: Contract) -> dict[str, np.ndarray]:
@@ -131,12 +134,15 @@ def _json_value(value: Any, field: Field, path: str) -> Any:
         for index, item in enumerate(grid.ravel().tolist()):
             grid.flat[index] = _from_json(item, field.subfields, _item_path(path, index, grid))
         return grid
-    grid = _json_grid(value, path)
+    grid, flat, kinds = _json_grid(value, path)
     info = dtypes.from_proto(field.dtype)
     if grid.size == 0:
         return np.empty(_empty_shape(grid.shape, field), dtype=info.numpy)
-    flat = grid.ravel().tolist()
-    name = dtypes.proto_name(info.proto)
+    if kinds <= _NUMBER_KINDS and info.numpy.kind in "iufc":
+        # Plain JSON numbers (the usual body): the per-item checks below cannot fail.
+        numbers = _json_numbers(flat, info, path, has_floats=float in kinds).reshape(grid.shape)
+        return _json_complex(numbers, path) if info.numpy.kind == "c" else numbers
+    name = _proto_name(info.proto)
     if info.numpy.kind == "O":
         _expect(flat, lambda item: isinstance(item, str), f"{name}: strings", path)
         return grid
@@ -148,15 +154,20 @@ def _json_value(value: Any, field: Field, path: str) -> Any:
     return _json_complex(numbers, path) if info.numpy.kind == "c" else numbers
 
 
-def _json_grid(value: Any, path: str) -> np.ndarray:
-    """Nested lists as an object array; ragged lists leave lists among the elements."""
+def _json_grid(value: Any, path: str) -> tuple[np.ndarray, list[Any], set[type]]:
+    """Nested lists as an object array, its items flat, and their exact types; ragged lists
+    leave lists among the items."""
     try:
         grid = np.array(value, dtype=object)
     except ValueError:
         grid = None
-    if grid is None or any(isinstance(item, list | tuple) for item in grid.ravel().tolist()):
+    if grid is None:
         raise InvalidInput(path, "a rectangular nested list (rows of equal length)", "ragged nested lists")
-    return grid
+    flat = grid.ravel().tolist()
+    kinds = set(map(type, flat))
+    if not kinds <= _NUMBER_KINDS and any(isinstance(item, list | tuple) for item in flat):
+        raise InvalidInput(path, "a rectangular nested list (rows of equal length)", "ragged nested lists")
+    return grid, flat, kinds
 
 
 def _empty_shape(shape: tuple[int, ...], field: Field) -> tuple[int, ...]:
@@ -177,9 +188,12 @@ def _expect(flat: list[Any], accepts: Callable[[Any], bool], expected: str, path
             raise InvalidInput(path, expected, f"{item!r} ({_json_type(item)})")
 
 
-def _json_numbers(flat: list[Any], info: dtypes.DTypeInfo, path: str) -> np.ndarray:
-    name = dtypes.proto_name(info.proto)
-    if info.numpy.kind in "iu" and not any(isinstance(item, float) for item in flat):
+def _json_numbers(flat: list[Any], info: dtypes.DTypeInfo, path: str, has_floats: bool | None = None) -> np.ndarray:
+    """`has_floats`, when the caller knows it, saves a pass over the items."""
+    name = _proto_name(info.proto)
+    if has_floats is None:
+        has_floats = any(isinstance(item, float) for item in flat)
+    if info.numpy.kind in "iu" and not has_floats:
         # Python ints are exact: check the range before numpy could wrap or widen to float.
         limits = np.iinfo(info.numpy)
         low, high = min(flat), max(flat)
@@ -196,6 +210,11 @@ def _json_numbers(flat: list[Any], info: dtypes.DTypeInfo, path: str) -> np.ndar
         got = repr(numbers[~finite][0].item())
         raise InvalidInput(path, "finite numbers (JSON cannot carry NaN or Infinity)", got)
     return numbers
+
+
+@functools.cache
+def _proto_name(proto: int) -> str:
+    return dtypes.proto_name(proto)
 
 
 def _json_complex(numbers: np.ndarray, path: str) -> np.ndarray:

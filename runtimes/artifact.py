@@ -3,14 +3,16 @@
 Format written by the controller:
 
     <folder>/model.json   {"name": str, "version": int, "runtime": str,
-                           "contract": <protos.contract.Contract.to_dict()>}
+                           "contract": <protos.contract.Contract.to_dict()>,
+                           "metadata": {str: str} (optional)}
     <folder>/files/       the uploaded payload (Hydrosphere's /model/files): the model's
                           working directory and everything its runtime reads
 
 For local development a plain Hydrosphere model folder works too:
 
     <folder>/serving.yaml  a `kind: Model` document with `name`, `runtime` and `contract`
-                           (other keys such as install-command or training-data are ignored);
+                           and optional `metadata` (other keys such as install-command or
+                           training-data are ignored);
                            the payload is the folder itself and the version is None
 
 An archive or download may wrap the folder in one top-level directory; `locate_model_folder`
@@ -21,7 +23,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +47,8 @@ class ModelArtifact:
     runtime: str
     contract: Contract
     payload: Path
+    metadata: Mapping[str, str] = field(default_factory=dict)
+    """The model's string map; the runtime reads its `hydro.*` keys (`runtimes.batching`)."""
 
     @classmethod
     def from_folder(cls, folder: Path) -> ModelArtifact:
@@ -70,7 +74,7 @@ class ModelArtifact:
         if type(version) is not int:
             raise ArtifactError(f"{source}: version must be an integer, got {version!r}")
         return cls(_text(spec, "name", source), version, _text(spec, "runtime", source),
-                   _contract(spec, source), payload)
+                   _contract(spec, source), payload, _metadata(spec, source))
 
     @classmethod
     def _from_serving_yaml(cls, root: Path) -> ModelArtifact:
@@ -85,7 +89,7 @@ class ModelArtifact:
         if spec is None:
             raise ArtifactError(f"{source}: no document with kind: Model")
         return cls(_text(spec, "name", source), None, _text(spec, "runtime", source),
-                   _contract(spec, source), root)
+                   _contract(spec, source), root, _metadata(spec, source))
 
 
 def locate_model_folder(folder: Path) -> Path:
@@ -116,3 +120,11 @@ def _contract(spec: Mapping[str, Any], source: Path) -> Contract:
         return Contract.from_dict(spec["contract"])
     except ContractError as exc:
         raise ArtifactError(f"{source}: {exc}") from exc
+
+
+def _metadata(spec: Mapping[str, Any], source: Path) -> dict[str, str]:
+    value = spec.get("metadata") or {}
+    if not isinstance(value, Mapping):
+        raise ArtifactError(f"{source}: metadata must be a map of strings, got {value!r}")
+    # YAML reads `true` and `1` as non-strings; they mean the same as their text.
+    return {str(key): str(item).lower() if isinstance(item, bool) else str(item) for key, item in value.items()}

@@ -19,6 +19,10 @@ class Runtime(ABC):
     validated against it afterwards (see `runtimes.dataplane`).
     """
 
+    rows_independent: bool = False
+    """True when each output row depends only on the same input row, so concurrent requests may
+    share one `predict` call (`runtimes.batching`). False when unknown, as for user code."""
+
     def __init__(self, model_path: Path, contract: Contract) -> None:
         self.model_path = model_path
         self.contract = contract

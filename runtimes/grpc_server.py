@@ -18,7 +18,9 @@ from typing import Any
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
+from protos.grpc_decode import DecodeErrorsAreInvalid
 from protos.hydrosphere.serving.runtime import api_pb2, api_pb2_grpc
+from protos.shutdown import wait_for_stop
 from runtimes.dataplane import DataPlane
 from runtimes.errors import HydroRuntimeError, ModelNotReady, SettingsError, Status
 from runtimes.loader import load_model
@@ -53,6 +55,12 @@ class PredictionServicer(api_pb2_grpc.PredictionServiceServicer):
             context.abort(GRPC_CODES[exc.status], str(exc))
 
 
+def server_threads(settings: RuntimeSettings) -> int:
+    """gRPC threads: the workers, plus room for a full batch of requests waiting on one model call
+    (a call waits in its thread, so fewer threads would cap the batch below its size)."""
+    return settings.workers + (settings.batching.max_rows if settings.batching.enabled else 0)
+
+
 class RuntimeServer:
     """The gRPC server of one runtime process: start, attach the model, drain."""
 
@@ -60,8 +68,9 @@ class RuntimeServer:
         self.settings = settings
         size = settings.max_message_bytes
         self._server = grpc.server(
-            futures.ThreadPoolExecutor(max_workers=settings.workers, thread_name_prefix="predict"),
+            futures.ThreadPoolExecutor(max_workers=server_threads(settings), thread_name_prefix="predict"),
             options=[("grpc.max_send_message_length", size), ("grpc.max_receive_message_length", size)],
+            interceptors=[DecodeErrorsAreInvalid()],
         )
         self._servicer = PredictionServicer()
         self._health = health.HealthServicer()
@@ -115,6 +124,6 @@ def serve(settings: RuntimeSettings, stop: threading.Event) -> int:
         return 1
     if not stop.is_set():  # a SIGTERM during a long load goes straight to the drain
         server.attach(dataplane)
-    stop.wait()
+    wait_for_stop(stop)
     server.drain(settings.drain_seconds)
     return 0

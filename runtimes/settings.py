@@ -5,7 +5,10 @@
 | `HYDRO_MODEL_URI` | (required) | the model folder: a path, `file://` or `s3://` (`runtimes.fetch`) |
 | `PORT` | 8081 | gRPC port (Knative sets it) |
 | `HYDRO_RUNTIME_HOST` | 0.0.0.0 | address to listen on |
-| `HYDRO_RUNTIME_WORKERS` | 4 | gRPC thread pool size (concurrent predictions) |
+| `HYDRO_RUNTIME_WORKERS` | 4 | gRPC threads; with batching on, `HYDRO_BATCH_MAX_SIZE` more, so a batch can gather |
+| `HYDRO_BATCHING` | auto | `auto`: merge concurrent requests where it is safe (`runtimes.batching`); `off`: never |
+| `HYDRO_BATCH_MAX_SIZE` | 64 | most rows in one merged model call; larger requests run alone |
+| `HYDRO_BATCH_MAX_DELAY_MS` | 0 | longest a call waits for the rest of a burst (`runtimes.batching`); 0: never waits |
 | `HYDRO_GRPC_MAX_MESSAGE_BYTES` | 64 MiB | largest request and response message |
 | `HYDRO_DRAIN_SECONDS` | 10 | on SIGTERM, how long in-flight calls may take to finish |
 | `HYDRO_MODEL_CACHE` | a new temp dir | where downloaded or unpacked models go |
@@ -30,6 +33,8 @@ DEFAULT_PORT = 8081
 DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("0", "false", "no", "off", "")
+BATCHING_MODES = ("auto", "off")
+MAX_BATCH_DELAY_MS = 1000
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,31 @@ class S3Settings:
 
 
 @dataclass(frozen=True)
+class BatchSettings:
+    """Adaptive batching (`runtimes.batching`): whether it may be used, and its bounds."""
+
+    mode: str = "auto"
+    max_rows: int = 64
+    max_delay: float = 0.0
+    """Seconds."""
+
+    @property
+    def enabled(self) -> bool:
+        return self.mode != "off"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> BatchSettings:
+        mode = (environ.get("HYDRO_BATCHING") or "auto").strip().lower()
+        if mode not in BATCHING_MODES:
+            raise SettingsError("HYDRO_BATCHING", f"must be one of {', '.join(BATCHING_MODES)}, got {mode!r}")
+        delay_ms = _number(environ, "HYDRO_BATCH_MAX_DELAY_MS", 0.0, "milliseconds")
+        if delay_ms > MAX_BATCH_DELAY_MS:  # a wait this long is a typo, and would stall every batch
+            raise SettingsError("HYDRO_BATCH_MAX_DELAY_MS", f"must be <= {MAX_BATCH_DELAY_MS}, got {delay_ms:g}")
+        return cls(mode=mode, max_rows=_integer(environ, "HYDRO_BATCH_MAX_SIZE", 64, minimum=1),
+                   max_delay=delay_ms / 1000)
+
+
+@dataclass(frozen=True)
 class RuntimeSettings:
     """Everything the runtime process is configured with; see the module docstring."""
 
@@ -73,6 +103,7 @@ class RuntimeSettings:
     drain_seconds: float = 10.0
     model_cache: Path | None = None
     s3: S3Settings = field(default_factory=S3Settings)
+    batching: BatchSettings = field(default_factory=BatchSettings)
     log_level: str = "INFO"
 
     @classmethod
@@ -94,6 +125,7 @@ class RuntimeSettings:
             drain_seconds=_seconds(env, "HYDRO_DRAIN_SECONDS", 10.0),
             model_cache=Path(cache) if cache else None,
             s3=S3Settings.from_env(env),
+            batching=BatchSettings.from_env(env),
             log_level=_log_level(env),
         )
 
@@ -115,13 +147,17 @@ def _integer(
 
 
 def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    return _number(env, name, default, "seconds")
+
+
+def _number(env: Mapping[str, str], name: str, default: float, unit: str) -> float:
     raw = env.get(name, "").strip()
     if not raw:
         return default
     try:
         value = float(raw)
     except ValueError:
-        raise SettingsError(name, f"must be a number of seconds, got {raw!r}") from None
+        raise SettingsError(name, f"must be a number of {unit}, got {raw!r}") from None
     if not value >= 0:
         raise SettingsError(name, f"must be >= 0, got {raw}")
     return value

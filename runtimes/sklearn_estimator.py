@@ -20,7 +20,7 @@ import numpy as np
 
 from runtimes.base import Runtime
 from runtimes.errors import ModelError, ModelLoadError
-from runtimes.sklearn_contract import InputLayout, check_estimator, method_for
+from runtimes.sklearn_contract import PREDICT, PROBA, InputLayout, check_estimator, method_for
 
 logger = logging.getLogger(__name__)
 
@@ -50,8 +50,13 @@ def find_estimator_file(payload: Path) -> Path:
 class SklearnRuntime(Runtime):
     """Calls `predict` / `predict_proba` / `decision_function` of a fitted estimator."""
 
+    # Fitted estimators and Pipelines compute these methods row by row. A model that does not
+    # (a custom step using the whole batch) opts out with the metadata `hydro.batching: "false"`.
+    rows_independent = True
+
     _estimator: Any = None
     _layout: InputLayout | None = None
+    _predict_is_argmax = False
 
     def load(self) -> None:
         layout = InputLayout.from_contract(self.contract)
@@ -63,18 +68,39 @@ class SklearnRuntime(Runtime):
             raise ModelLoadError(f"sklearn runtime: cannot read {path.name}: {problem}") from exc
         check_estimator(estimator, self.contract, layout)
         self._estimator, self._layout = estimator, layout
+        self._predict_is_argmax = predicts_argmax_of_proba(estimator)
         logger.info("loaded %s (%s)", path.name, type(estimator).__name__)
 
     def predict(self, inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         if self._layout is None:
             raise ModelError("sklearn runtime: predict() called before load()")
         features = self._layout.assemble(inputs)
+        methods = {method_for(field.name) for field in self.contract.outputs}
         computed: dict[str, np.ndarray] = {}
+        for method in sorted(methods, key=lambda m: m != PROBA):  # predict_proba first
+            if method == PREDICT and PROBA in computed and self._predict_is_argmax:
+                # What the forest's predict() computes, without a second pass over its trees.
+                computed[method] = self._estimator.classes_.take(np.argmax(computed[PROBA], axis=1), axis=0)
+            else:
+                computed[method] = np.asarray(getattr(self._estimator, method)(features))
         outputs: dict[str, np.ndarray] = {}
         for field in self.contract.outputs:
-            method = method_for(field.name)
-            if method not in computed:
-                computed[method] = np.asarray(getattr(self._estimator, method)(features))
-            value = computed[method]
+            value = computed[method_for(field.name)]
             outputs[field.name] = value[0] if self._layout.scalar else value
         return outputs
+
+
+def predicts_argmax_of_proba(estimator: Any) -> bool:
+    """True when `estimator.predict(X)` is, by scikit-learn's own code, the class of the largest
+    `predict_proba(X)`: a single-output forest classifier (RandomForest, ExtraTrees), alone or
+    ending a plain Pipeline. Checked by class name, so loading imports no more of scikit-learn."""
+    final = estimator
+    if _named(type(estimator), "sklearn.pipeline", "Pipeline"):
+        final = estimator.steps[-1][1]
+    forest = next((c for c in type(final).__mro__ if _named(c, "sklearn.ensemble._forest", "ForestClassifier")), None)
+    overridden = forest is None or type(final).predict is not getattr(forest, "predict", None)
+    return not overridden and getattr(final, "n_outputs_", 0) == 1
+
+
+def _named(cls: type, module: str, name: str) -> bool:
+    return cls.__module__ == module and cls.__name__ == name

@@ -22,6 +22,8 @@ _WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or
 REDIS_URL = os.environ.get("HYDRO_TEST_REDIS_URL", f"redis://127.0.0.1:6379/{15 - _WORKER}")
 SERVICE_MARKERS = ("postgres", "redis")
 _service_skips: list[str] = []
+# The suite predates authentication: it runs with auth explicitly off; every auth test turns it on itself.
+os.environ.setdefault("HYDRO_AUTH", "disabled")
 
 
 def free_port() -> int:

@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 from flask import Flask
 
-from controller import ui
-from controller.api import function_proxy, plan
+from controller import auth, ui
+from controller.api import converters, function_proxy, openapi, plan
 from controller.api.context import EXTENSION, ApiContext, BuildStarter, ServableLogSource
 from controller.api.errors import register_error_handlers
 from controller.api.views import (
@@ -32,7 +32,7 @@ BLUEPRINTS = (
     models.blueprint, versions.blueprint, applications.blueprint, servables.blueprint,
     deployment_configurations.blueprint, metric_specs.blueprint, events.blueprint,
     training_data.blueprint, training_data.records, health.blueprint, plan.blueprint, function_proxy.blueprint,
-    ui.blueprint,
+    ui.blueprint, openapi.blueprint,
 )
 
 
@@ -53,6 +53,7 @@ def create_app(
     """
     catalog = catalog or open_catalog(settings)
     app = Flask(__name__)
+    converters.install(app.url_map)  # ids past int32 and names with NUL are 404, not database errors
     app.config["MAX_CONTENT_LENGTH"] = settings.uploads.max_upload_bytes
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions[EXTENSION] = ApiContext(
@@ -64,6 +65,8 @@ def create_app(
         function_url=function_url,
     )
     register_error_handlers(app)
+    # Before the blueprints: the guard runs first for every request (HYDRO_AUTH, docs/api.md).
+    auth.protect(app, settings.auth, catalog)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     return app

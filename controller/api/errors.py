@@ -8,14 +8,15 @@ from flask import Flask, Response, jsonify
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from controller.errors import HydroError, PayloadTooLarge
+from protos.auth import WWW_AUTHENTICATE
 from protos.errors import ContractError
 
 logger = logging.getLogger(__name__)
 
 
 # Hydrosphere's error kinds, sent as `error` next to our `code` (no 3.0.3 client reads either).
-KINDS = {400: "InvalidRequest", 404: "NotFound", 405: "MethodNotAllowed", 409: "Conflict",
-         413: "PayloadTooLarge", 503: "Unavailable"}
+KINDS = {400: "InvalidRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 405: "MethodNotAllowed",
+         409: "Conflict", 413: "PayloadTooLarge", 503: "Unavailable"}
 
 
 def body(status: int, code: str, message: str, field: str | None = None) -> tuple[Response, int]:
@@ -28,7 +29,10 @@ def body(status: int, code: str, message: str, field: str | None = None) -> tupl
 
 
 def envelope(error: HydroError) -> tuple[Response, int]:
-    return body(error.status, error.code, error.message, error.field)
+    response, status = body(error.status, error.code, error.message, error.field)
+    if status == 401:
+        response.headers["WWW-Authenticate"] = WWW_AUTHENTICATE
+    return response, status
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -16,7 +16,9 @@ from controller.catalog.records import ModelVersionRecord
 from controller.errors import BadRequest, InvalidResource, NotFound
 from controller.resources import ApplicationDefinition, ModelDefinition
 from controller.resources import fields as f
+from controller.resources import limits as limits_check
 from controller.resources.model import DEFAULT_BATCH_SIZE, parse_operator
+from controller.settings import UploadLimits
 from protos.contract import Contract
 from protos.errors import ContractError
 
@@ -32,6 +34,8 @@ def json_object(raw: bytes | str | None, what: str) -> dict[str, Any]:
         value = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as error:
         raise BadRequest(f"{what} is not valid JSON: {error}", field=what) from None
+    except RecursionError:
+        raise BadRequest(f"{what} is nested too deeply to be parsed", field=what) from None
     if not isinstance(value, dict):
         raise BadRequest(f"{what} must be a JSON object, got {type(value).__name__}", field=what)
     return value
@@ -46,32 +50,41 @@ def last_event_id(value: str | None) -> int | None:
     return int(value)
 
 
-def model_definition(meta: Mapping[str, Any], prefix: str = "metadata") -> ModelDefinition:
-    """The upload's `metadata` part (as hydrosdk builds it) into a model definition."""
+def model_definition(meta: Mapping[str, Any], limits: UploadLimits, prefix: str = "metadata") -> ModelDefinition:
+    """The upload's `metadata` part (as hydrosdk builds it) into a model definition, within `limits`."""
+    limits_check.check_nesting(meta, limits, prefix)
     signature = f.get(meta, "model_signature", f.get(meta, "signature"))
     if signature is None and f.get(meta, "contract") is not None:
-        contract = _yaml_contract(f.get(meta, "contract"), f"{prefix}.contract")
+        contract = _yaml_contract(f.get(meta, "contract"), f"{prefix}.contract", limits)
     else:
         contract = contract_from_json(signature, f"{prefix}.modelSignature")
+        limits_check.check_contract(contract, limits, f"{prefix}.modelSignature")
+    metadata = f.string_map(f.get(meta, "metadata"), f"{prefix}.metadata")
+    limits_check.check_metadata(metadata, limits, f"{prefix}.metadata")
     return ModelDefinition(
         name=f.name(f.get(meta, "name"), f"{prefix}.name"),
         runtime=runtime_reference(f.get(meta, "runtime"), f"{prefix}.runtime"),
         contract=contract,
         payload=("payload.tar.gz",),
         install_command=f.string(f.get(meta, "install_command"), f"{prefix}.installCommand", required=False),
-        metadata=f.string_map(f.get(meta, "metadata"), f"{prefix}.metadata"),
+        metadata=metadata,
         batch_size=_batch_size(f.get(meta, "monitoring_configuration"), f"{prefix}.monitoringConfiguration"),
     )
 
 
-def external_definition(body: Mapping[str, Any]) -> ModelDefinition:
-    """`POST /api/v2/externalmodel`: `{name, signature, metadata}`."""
+def external_definition(body: Mapping[str, Any], limits: UploadLimits) -> ModelDefinition:
+    """`POST /api/v2/externalmodel`: `{name, signature, metadata}`, within `limits`."""
+    limits_check.check_nesting(body, limits, "body")
+    contract = contract_from_json(f.get(body, "signature", f.get(body, "model_signature")), "signature")
+    limits_check.check_contract(contract, limits, "signature")
+    metadata = f.string_map(f.get(body, "metadata"), "metadata")
+    limits_check.check_metadata(metadata, limits, "metadata")
     return ModelDefinition(
         name=f.name(f.get(body, "name"), "name"),
         runtime="external",
-        contract=contract_from_json(f.get(body, "signature", f.get(body, "model_signature")), "signature"),
+        contract=contract,
         payload=(),
-        metadata=f.string_map(f.get(body, "metadata"), "metadata"),
+        metadata=metadata,
         batch_size=_batch_size(f.get(body, "monitoring_configuration"), "monitoringConfiguration"),
     )
 
@@ -86,11 +99,13 @@ def runtime_reference(value: Any, path: str) -> str:
     return f"{name}:{tag}"
 
 
-def _yaml_contract(value: Any, path: str) -> Contract:
+def _yaml_contract(value: Any, path: str, limits: UploadLimits) -> Contract:
     try:
-        return Contract.from_dict(value, path)
+        contract = Contract.from_dict(value, path)
     except ContractError as error:
         raise InvalidResource(error.path, error.problem) from None
+    limits_check.check_contract(contract, limits, path)
+    return contract
 
 
 def _batch_size(value: Any, path: str) -> int:

@@ -39,7 +39,7 @@ def version_prefix(name: str, version: int) -> str:
 def manifest(record: ModelVersionRecord) -> bytes:
     """The version's `model.json`."""
     body = {"name": record.model_name, "version": record.version, "runtime": record.runtime,
-            "contract": record.contract.to_dict()}
+            "contract": record.contract.to_dict(), "metadata": dict(record.metadata)}
     return json.dumps(body, indent=2).encode()
 
 

@@ -69,11 +69,13 @@ class StreamedBody:
 class ApiClient:
     """Thin JSON-over-HTTP client for one controller at `server` (e.g. http://127.0.0.1:8080)."""
 
-    def __init__(self, server: str, timeout: float = DEFAULT_TIMEOUT_S) -> None:
+    def __init__(self, server: str, timeout: float = DEFAULT_TIMEOUT_S, token: str | None = None) -> None:
         self.server = server.rstrip("/")
         self.timeout = timeout
         self.session = requests.Session()
         self.session.trust_env = False
+        if token:
+            self.session.headers["Authorization"] = f"Bearer {token}"
 
     def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         kwargs.setdefault("timeout", self.timeout)

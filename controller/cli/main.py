@@ -12,6 +12,7 @@ from controller.cli.commands import GROUPS
 from controller.cli.context import CliContext
 from controller.cli.knative_commands import deploy_command, plan_command
 from controller.cli.output import FORMATS
+from controller.cli.token_commands import token_group
 from controller.cli.up import up_command
 from controller.errors import HydroError
 
@@ -33,12 +34,14 @@ class HydroGroup(click.Group):
 @click.group(cls=HydroGroup)
 @click.option("--server", envvar="HYDRO_SERVER", default=DEFAULT_SERVER, show_default=True,
               help="The controller's URL (env HYDRO_SERVER).")
+@click.option("--token", envvar="HYDRO_TOKEN", default=None, show_default=False,
+              help="API token sent as 'Authorization: Bearer' (env HYDRO_TOKEN; `hydro up` writes <home>/admin-token).")
 @click.option("-o", "--output", type=click.Choice(FORMATS), default="table", show_default=True,
               help="How to print results.")
 @click.pass_context
-def cli(ctx: click.Context, server: str, output: str) -> None:
+def cli(ctx: click.Context, server: str, token: str | None, output: str) -> None:
     """Hydro: serve, version, monitor and explain ML models."""
-    ctx.obj = CliContext(ApiClient(server), output)
+    ctx.obj = CliContext(ApiClient(server, token=token), output)
 
 
 @cli.command()
@@ -51,5 +54,5 @@ def apply(obj: CliContext, paths: tuple[str, ...]) -> None:
     applying.apply_all(obj.client, applying.load(paths))
 
 
-for _command in (*GROUPS, plan_command, deploy_command, up_command):
+for _command in (*GROUPS, plan_command, deploy_command, up_command, token_group):
     cli.add_command(_command)

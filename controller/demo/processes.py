@@ -61,3 +61,13 @@ def start_hydro_up(home: Path, port: int, grpc_port: int, env: Mapping[str, str]
         time.sleep(0.2)
     process.stop()
     raise RuntimeError(f"hydro up did not start within 120 s:\n{process.tail()}")
+
+
+def authenticated(server: str, home: Path) -> str:
+    """`server` with `hydro up`'s admin token (from `<home>/admin-token`) as its password, which
+    requests, and so the `hydro` CLI, send as Basic auth; `server` itself when auth is off."""
+    token_file = home / "admin-token"
+    if not token_file.exists():
+        return server
+    scheme, _, rest = server.partition("://")
+    return f"{scheme}://hydro:{token_file.read_text().strip()}@{rest}"

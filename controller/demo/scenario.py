@@ -40,17 +40,18 @@ def run(home: Path, port: int, grpc_port: int, keep_running: bool, requests_coun
     up = processes.start_hydro_up(home / "state", port, grpc_port, {"HYDRO_IDLE_WINDOW_SECONDS": str(IDLE_WINDOW_S)})
     server = f"http://127.0.0.1:{port}"
     console.print(f"hydro up: everything on {server} (gRPC on 127.0.0.1:{grpc_port}), state in {home / 'state'}")
+    api = processes.authenticated(server, home / "state")
     try:
         for target in [*folders, home / "models" / "application.yaml"]:
-            hydro(server, "apply", "-f", str(target))
-        wait_ready(server, "wine")
-        hydro(server, "model", "list")
-        hydro(server, "app", "list")
-        show_plan(server)
-        cold_start(server, data)
-        split_and_latency(server, data, requests_count)
-        drifted = drifted_traffic(server, data, max(requests_count // 3, 100))
-        monitoring_report.show(console, server, ("wine-scaler", 1), requests_count + drifted + 1)
+            hydro(api, "apply", "-f", str(target))
+        wait_ready(api, "wine")
+        hydro(api, "model", "list")
+        hydro(api, "app", "list")
+        show_plan(api)
+        cold_start(api, data)
+        split_and_latency(api, data, requests_count)
+        drifted = drifted_traffic(api, data, max(requests_count // 3, 100))
+        monitoring_report.show(console, api, ("wine-scaler", 1), requests_count + drifted + 1)
         where_to_look(server, home / "state")
         if keep_running:
             console.print("Hydro keeps running; press Ctrl-C to stop.")

@@ -62,11 +62,17 @@ def function_service(function: FunctionSpec, platform: PlatformSpec) -> dict[str
         "envFrom": [
             {"configMapRef": {"name": platform.settings_config_map}},
             {"secretRef": {"name": platform.artifact_secret}},
+            # Optional: a database URL without a password may sit in the ConfigMap instead.
+            {"secretRef": {"name": platform.database_secret, "optional": True}},
+            # HYDRO_CONTROLLER_TOKEN (functions.host.controller_client). A whole-Secret envFrom, not a
+            # secretKeyRef, because the local engine runs these same manifests and resolves only
+            # envFrom; optional, so an install with auth disabled needs no such Secret.
+            {"secretRef": {"name": platform.functions_auth_secret, "optional": True}},
         ],
     }
     template = {
         "metadata": {"labels": meta_labels, "annotations": annotations},
-        "spec": {"containers": [container]},
+        "spec": {"containers": [container], "automountServiceAccountToken": False},  # never calls the API
     }
     return {
         "apiVersion": SERVING_API,

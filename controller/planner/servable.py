@@ -61,7 +61,10 @@ def _template(servable: ServableSpec, platform: PlatformSpec) -> dict[str, Any]:
     }
     return {
         "metadata": {"labels": servable_labels(servable), "annotations": annotations},
-        "spec": {"containers": [_container(servable, platform)], **scaling.pod_settings(config)},
+        # Model code runs in this pod: no Kubernetes API token for it to find (after the
+        # configuration's settings, so none can turn it back on).
+        "spec": {"containers": [_container(servable, platform)], **scaling.pod_settings(config),
+                 "automountServiceAccountToken": False},
     }
 
 

@@ -46,7 +46,21 @@ def string(value: Any, path: str, *, required: bool = True) -> str | None:
         return None
     if not isinstance(value, str) or not value.strip():
         raise InvalidResource(path, f"must be a non-empty string, got {value!r}")
+    if not storable(value):
+        raise InvalidResource(path, f"must be UTF-8 text without NUL characters, got {value!r}")
     return value
+
+
+def storable(text: str) -> bool:
+    """Whether the catalog can store `text`: PostgreSQL refuses NUL, and a lone surrogate (which JSON
+    `"\\ud800"` decodes to) has no UTF-8 encoding."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def name(value: Any, path: str) -> str:
@@ -60,12 +74,16 @@ def name(value: Any, path: str) -> str:
     return text
 
 
-def integer(value: Any, path: str, *, minimum: int | None = None, maximum: int | None = None) -> int:
+INT32_MAX = 2**31 - 1
+"""No integer a request carries may exceed this: the catalog's columns and Kubernetes' counts are int32."""
+
+
+def integer(value: Any, path: str, *, minimum: int | None = None, maximum: int = INT32_MAX) -> int:
     if type(value) is not int:
         raise InvalidResource(path, f"must be an integer, got {value!r}")
     if minimum is not None and value < minimum:
         raise InvalidResource(path, f"must be >= {minimum}, got {value}")
-    if maximum is not None and value > maximum:
+    if value > maximum:
         raise InvalidResource(path, f"must be <= {maximum}, got {value}")
     return value
 

@@ -7,12 +7,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-import yaml
-
 from controller.errors import InvalidResource
 from controller.resources.application import ApplicationDefinition
 from controller.resources.deployment_configuration import DeploymentConfiguration
 from controller.resources.model import ModelDefinition
+from controller.resources.yaml_documents import load_documents
 
 Definition = ModelDefinition | ApplicationDefinition | DeploymentConfiguration
 KINDS: dict[str, Any] = {
@@ -46,10 +45,7 @@ def parse_document(document: Any, source: str, base_dir: Path) -> LoadedResource
 
 
 def load_stream(stream: TextIO | str, name: str, base_dir: Path) -> list[LoadedResource]:
-    try:
-        documents = [d for d in yaml.safe_load_all(stream) if d is not None]
-    except yaml.YAMLError as error:
-        raise InvalidResource("", f"not valid YAML: {error}", source=name) from None
+    documents = load_documents(stream, name)
     return [parse_document(doc, f"{name}#{i + 1}", base_dir) for i, doc in enumerate(documents)]
 
 

@@ -24,11 +24,11 @@ NOT_REGISTERED = "NotRegistered"
 class JsonApi:
     """GETs JSON from one base URL, mapping failures onto the error hierarchy."""
 
-    def __init__(self, base_url: str, name: str, timeout_s: float) -> None:
+    def __init__(self, base_url: str, name: str, timeout_s: float, session: requests.Session | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.name = name
         self.timeout_s = timeout_s
-        self._session = requests.Session()
+        self._session = session or requests.Session()
 
     def get(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
         try:
@@ -51,8 +51,8 @@ class JsonApi:
 
 
 class Catalog(JsonApi):
-    def __init__(self, base_url: str, timeout_s: float) -> None:
-        super().__init__(base_url, "manager API", timeout_s)
+    def __init__(self, base_url: str, timeout_s: float, session: requests.Session | None = None) -> None:
+        super().__init__(base_url, "manager API", timeout_s, session)
 
     def version(self, version_id: int) -> VersionInfo:
         """The model version; `NotFound` naming it when the catalog has none."""
@@ -73,8 +73,8 @@ class Catalog(JsonApi):
 
 
 class Monitoring(JsonApi):
-    def __init__(self, base_url: str, timeout_s: float) -> None:
-        super().__init__(base_url, "monitoring API", timeout_s)
+    def __init__(self, base_url: str, timeout_s: float, session: requests.Session | None = None) -> None:
+        super().__init__(base_url, "monitoring API", timeout_s, session)
 
     def check(self, check_id: str) -> dict[str, Any]:
         """One stored request (a check document)."""

@@ -6,6 +6,7 @@ import logging
 
 from functions.gateway import monitoring
 from functions.gateway.async_inference import AsyncInference
+from functions.gateway.auth import GatewayAuth, Verifiers, bootstrap_verifiers
 from functions.gateway.metrics import GatewayMetrics
 from functions.gateway.outbox import Outbox
 from functions.gateway.pipeline import Gateway
@@ -29,8 +30,11 @@ class Components:
         self.outbox = Outbox(settings.outbox_path, {monitoring.RENDERER: monitoring.render})
         self.metrics = GatewayMetrics(self.outbox.pending, settings.metrics_dir)
         self.shipper = Shipper(self.outbox, settings.broker_url, observer=self.metrics)
-        self.routing = routing or self._polled(settings)
-        self.upstream = Upstream(settings.grpc_max_message_bytes, settings.upstream)
+        self.verifiers = Verifiers(bootstrap_verifiers(settings))
+        self.auth = GatewayAuth(settings, self.verifiers)
+        self.routing = routing or self._polled(settings, self.verifiers)
+        # Behind the local engine's activator: dial its ready workers directly (`endpoints.py`).
+        self.upstream = Upstream(settings.grpc_max_message_bytes, settings.upstream, endpoints=True)
         monitor = monitoring.Monitor(self.outbox)
         self.mirror = ShadowMirror(self.upstream, monitor, timeout=settings.request_timeout_seconds)
         self.gateway = Gateway(self.routing, self.upstream, timeout_seconds=settings.request_timeout_seconds,
@@ -38,13 +42,16 @@ class Components:
         self.async_inference = AsyncInference(self.gateway, self.outbox, settings.broker_url)
 
     @staticmethod
-    def _polled(settings: GatewaySettings) -> RoutingSource:
+    def _polled(settings: GatewaySettings, verifiers: Verifiers) -> RoutingSource:
         if settings.routing_url is None:
             return RoutingSource()
-        return PolledRouting(settings.routing_url, settings.routing_poll_seconds)
+        return PolledRouting(settings.routing_url, settings.routing_poll_seconds, token=settings.controller_token,
+                             verifiers=verifiers if settings.auth_enabled else None,
+                             verifiers_url=settings.verifiers_url)
 
     def start(self) -> Components:
         self.routing.start()
+        self.upstream.start()
         self.shipper.start()
         return self
 

@@ -26,6 +26,8 @@ class Status(enum.Enum):
     TIMEOUT = "timeout"
     UPSTREAM_FAILED = "upstream_failed"
     MISCONFIGURED = "misconfigured"
+    UNAUTHENTICATED = "unauthenticated"
+    PERMISSION_DENIED = "permission_denied"
 
 
 HTTP_STATUS: dict[Status, int] = {
@@ -38,6 +40,8 @@ HTTP_STATUS: dict[Status, int] = {
     Status.TIMEOUT: 504,
     Status.UPSTREAM_FAILED: 502,
     Status.MISCONFIGURED: 500,
+    Status.UNAUTHENTICATED: 401,
+    Status.PERMISSION_DENIED: 403,
 }
 GRPC_CODES: dict[Status, grpc.StatusCode] = {
     Status.INVALID_REQUEST: grpc.StatusCode.INVALID_ARGUMENT,
@@ -49,6 +53,8 @@ GRPC_CODES: dict[Status, grpc.StatusCode] = {
     Status.TIMEOUT: grpc.StatusCode.DEADLINE_EXCEEDED,
     Status.UPSTREAM_FAILED: grpc.StatusCode.INTERNAL,
     Status.MISCONFIGURED: grpc.StatusCode.FAILED_PRECONDITION,
+    Status.UNAUTHENTICATED: grpc.StatusCode.UNAUTHENTICATED,
+    Status.PERMISSION_DENIED: grpc.StatusCode.PERMISSION_DENIED,
 }
 
 
@@ -124,6 +130,18 @@ class UpstreamFailed(GatewayError):
     """A model answered with an error other than a bad request or unavailability."""
 
     status = Status.UPSTREAM_FAILED
+
+
+class Unauthenticated(GatewayError):
+    """No token, or one that is unknown, revoked or wrong (`protos.auth.Unauthenticated`)."""
+
+    status = Status.UNAUTHENTICATED
+
+
+class Forbidden(GatewayError):
+    """A valid token without the `predict` scope (`protos.auth.PermissionDenied`)."""
+
+    status = Status.PERMISSION_DENIED
 
 
 class SettingsError(GatewayError, ValueError):

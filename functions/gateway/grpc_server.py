@@ -4,6 +4,10 @@ Health is NOT_SERVING until a routing table has loaded, SERVING afterwards, and 
 once draining starts. Errors map to gRPC codes through `errors.GRPC_CODES`. The request id comes
 from the `x-request-id` metadata (or is new); the client's deadline, when shorter than the
 gateway's request timeout, bounds the request.
+
+`AuthInterceptor` guards the GatewayService (health stays open): the `authorization` metadata
+(`Bearer <token>`) must hold a token with scope `predict`, else UNAUTHENTICATED / PERMISSION_DENIED;
+a caller from `HYDRO_AUTH_TRUSTED_ADDRESSES` needs none (docs/api.md, Authentication).
 """
 
 from __future__ import annotations
@@ -18,12 +22,16 @@ from typing import Any
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
+from functions.gateway.auth import GatewayAuth
 from functions.gateway.components import Components
 from functions.gateway.errors import GatewayError, SettingsError
 from functions.gateway.pipeline import Prediction
 from functions.gateway.settings import GatewaySettings
+from protos.auth import credential
+from protos.grpc_decode import DecodeErrorsAreInvalid
 from protos.hydrosphere.serving.gateway import api_pb2, api_pb2_grpc
 from protos.hydrosphere.serving.runtime import api_pb2 as runtime_pb2
+from protos.shutdown import wait_for_stop
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +69,40 @@ def _serve(context: grpc.ServicerContext, call: Callable[[str, float | None], Pr
     return runtime_pb2.PredictResponse(outputs=prediction.outputs)
 
 
+class AuthInterceptor(grpc.ServerInterceptor):
+    """Checks every GatewayService call's token before the servicer runs (see the module docstring)."""
+
+    def __init__(self, auth: GatewayAuth) -> None:
+        self.auth = auth
+
+    def intercept_service(self, continuation: Callable[[Any], Any], details: Any) -> Any:
+        handler = continuation(details)
+        if handler is None or handler.unary_unary is None or not details.method.startswith(f"/{SERVICE_NAME}/"):
+            return handler
+        token = credential(dict(details.invocation_metadata or ()).get("authorization"))
+        inner = handler.unary_unary
+
+        def guarded(request: Any, context: grpc.ServicerContext) -> Any:
+            try:
+                self.auth.check(token, peer_address(context.peer()), details.method)
+            except GatewayError as exc:
+                context.abort(exc.grpc_code, exc.message)
+            return inner(request, context)
+
+        return grpc.unary_unary_rpc_method_handler(guarded, request_deserializer=handler.request_deserializer,
+                                                   response_serializer=handler.response_serializer)
+
+
+def peer_address(peer: str | None) -> str | None:
+    """The IP in a gRPC peer string (`ipv4:127.0.0.1:5000`, `ipv6:[::1]:5000`); None otherwise."""
+    kind, _, rest = (peer or "").partition(":")
+    if kind == "ipv4":
+        return rest.rpartition(":")[0]
+    if kind == "ipv6":
+        return rest.rpartition(":")[0].strip("[]")
+    return None
+
+
 class GatewayGrpcServer:
     """The gRPC server of one gateway process: start, report health, drain."""
 
@@ -71,6 +113,7 @@ class GatewayGrpcServer:
         self._server = grpc.server(
             futures.ThreadPoolExecutor(max_workers=settings.threads, thread_name_prefix="gateway"),
             options=[("grpc.max_send_message_length", size), ("grpc.max_receive_message_length", size)],
+            interceptors=[AuthInterceptor(parts.auth), DecodeErrorsAreInvalid()],
         )
         self._health = health.HealthServicer()
         api_pb2_grpc.add_GatewayServiceServicer_to_server(GatewayServicer(parts), self._server)
@@ -116,7 +159,7 @@ def serve(settings: GatewaySettings, stop: threading.Event) -> int:
         parts.close()
         raise
     server.start()
-    stop.wait()
+    wait_for_stop(stop)
     logger.info("draining: up to %.1fs for in-flight calls", settings.drain_seconds)
     server.drain(settings.drain_seconds)
     parts.close()

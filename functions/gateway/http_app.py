@@ -6,6 +6,8 @@
 - `GET /gateway/buildinfo`: what hydrosdk's `Cluster.build_info` reads.
 - Open Inference Protocol v2 under `/v2` (`http_oip`), CloudEvents under `/gateway/cloudevents`
   (`http_cloudevents`), Prometheus metrics at `GET /metrics`.
+- Every route but metrics, build info and the OIP health probes needs a token with scope
+  `predict` (`http_common.check_auth`, docs/api.md "Authentication").
 
 Errors use one envelope, `{"error": message, "field"?: name}` (`http_common.error_response`).
 """
@@ -19,17 +21,19 @@ from functions.gateway.components import Components
 from functions.gateway.http_cloudevents import blueprint as cloudevents_blueprint
 from functions.gateway.http_common import (
     EXTENSION,
+    check_auth,
     components,
     error_response,
     json_body,
     request_id,
     with_request_id,
 )
+from functions.gateway.http_fast import SERVED_BY_HEADER, FastPredict
 from functions.gateway.http_oip import blueprint as oip_blueprint
+from functions.gateway.http_openapi import blueprint as openapi_blueprint
 from functions.gateway.pipeline import Prediction, outputs_json
 
 VERSION = "0.1.0"
-SERVED_BY_HEADER = "X-Hydro-Served-By"
 blueprint = Blueprint("hydrosphere", __name__)
 
 
@@ -39,10 +43,13 @@ def create_app(parts: Components) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = parts.settings.max_request_bytes
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions[EXTENSION] = parts
+    app.before_request(check_auth)
     app.register_blueprint(blueprint)
     app.register_blueprint(oip_blueprint)
     app.register_blueprint(cloudevents_blueprint)
+    app.register_blueprint(openapi_blueprint)
     app.register_error_handler(Exception, error_response)
+    app.wsgi_app = FastPredict(app, parts)  # type: ignore[method-assign]  # the hot path skips Flask
     return app
 
 

@@ -1,17 +1,20 @@
-"""What every HTTP view shares: the process's components, JSON bodies, request ids, errors."""
+"""What every HTTP view shares: the process's components, authentication, JSON bodies, request
+ids, errors."""
 
 from __future__ import annotations
 
 import json
 import logging
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from flask import Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from functions.gateway.components import Components
-from functions.gateway.errors import GatewayError, InvalidRequest, PayloadTooLarge, UnsupportedMediaType
+from functions.gateway.errors import Forbidden, GatewayError, InvalidRequest, PayloadTooLarge, UnsupportedMediaType
+from protos.auth import CSRF_HEADER, SAFE_METHODS, SESSION_COOKIE, WWW_AUTHENTICATE, credential
 
 logger = logging.getLogger(__name__)
 
@@ -22,6 +25,37 @@ REQUEST_ID_HEADER = "X-Request-Id"
 def components() -> Components:
     parts: Components = current_app.extensions[EXTENSION]
     return parts
+
+
+PUBLIC_ENDPOINTS = frozenset({
+    "hydrosphere.metrics", "hydrosphere.build_info", "oip.server_metadata", "oip.live", "oip.ready",
+})
+"""Open without a token: Prometheus figures (counts and latencies by name, no request data), the
+build info and the OIP server/health probes (what Knative and load balancers call)."""
+
+
+def check_auth() -> None:
+    """`before_request`: everything else needs a token with scope `predict` (`GatewayAuth`).
+
+    The UI's session cookie counts as a credential too (its test dialog calls the gateway), but a
+    state-changing request carrying only the cookie must also carry `X-Hydro-CSRF`.
+    """
+    if request.endpoint is None or request.endpoint in PUBLIC_ENDPOINTS:
+        return
+    check_caller(components(), request.method, request.path, request.headers.get("Authorization"),
+                 request.cookies, request.headers.get(CSRF_HEADER), request.remote_addr)
+
+
+def check_caller(parts: Components, method: str, path: str, authorization: str | None,
+                 cookies: Mapping[str, str], csrf: str | None, peer: str | None) -> None:
+    """`check_auth` without Flask's request (the fast path, `http_fast`, calls it too)."""
+    token = credential(authorization)
+    if token is None and SESSION_COOKIE in cookies:
+        if method not in SAFE_METHODS and not csrf:
+            raise Forbidden(f"{method} {path} with the session cookie needs the "
+                            f"{CSRF_HEADER} header (cross-site request refused)")
+        token = cookies[SESSION_COOKIE]
+    parts.auth.check(token, peer, f"{method} {path}")
 
 
 def request_id() -> str:
@@ -35,7 +69,11 @@ def json_body() -> Any:
     mimetype = request.mimetype
     if mimetype and mimetype != "application/json" and not mimetype.endswith("+json"):
         raise UnsupportedMediaType(f"expected Content-Type application/json, got {request.content_type}")
-    raw = body_bytes()
+    return parse_json(body_bytes())
+
+
+def parse_json(raw: bytes) -> Any:
+    """`raw` as JSON; `InvalidRequest` (400) naming the problem."""
     try:
         return json.loads(raw)
     except UnicodeDecodeError as exc:
@@ -74,7 +112,10 @@ def error_response(error: Exception) -> tuple[Response, int]:
             body["field"] = error.field
         if error.http_status >= 500:
             logger.warning("%s %s: %s", request.method, request.path, error.message)
-        return jsonify(body), error.http_status
+        response = jsonify(body)
+        if error.http_status == 401:
+            response.headers["WWW-Authenticate"] = WWW_AUTHENTICATE
+        return response, error.http_status
     if isinstance(error, HTTPException):
         return jsonify({"error": f"{request.method} {request.path}: {error.description}"}), error.code or 500
     logger.exception("%s %s failed", request.method, request.path)

@@ -55,6 +55,10 @@ class InferenceRecord:
     error: tuple[str, str] | None = None
     model: str | None = None
     version: int | None = None
+    request_bytes: bytes | None = None
+    """`request` as the serialized `PredictRequest` that was sent, when the caller has it."""
+    response_bytes: bytes | None = None
+    """`response` as the serialized `PredictResponse` received, when the caller has it."""
 
     @property
     def model_name(self) -> str | None:
@@ -126,8 +130,10 @@ def _pack(record: InferenceRecord, time: str) -> bytes:
         "hasResponse": record.response is not None,
     }
     meta_bytes = json.dumps(meta).encode("utf-8")
-    request = api_pb2.PredictRequest(inputs=record.request).SerializeToString()
-    response = b"" if record.response is None else api_pb2.PredictResponse(outputs=record.response).SerializeToString()
+    # Bytes already on the wire are stored as they are: no second serialization on the request path.
+    request = record.request_bytes or api_pb2.PredictRequest(inputs=record.request).SerializeToString()
+    response = b"" if record.response is None else (
+        record.response_bytes or api_pb2.PredictResponse(outputs=record.response).SerializeToString())
     return _HEADER.pack(len(meta_bytes), len(request), len(response)) + meta_bytes + request + response
 
 

@@ -2,7 +2,10 @@
 
 All processes of one gateway deployment (gunicorn workers) share the file (WAL journal,
 synchronous=NORMAL, a busy timeout). `put` is the only thing a request does: one local INSERT,
-committed before it returns, so an accepted event survives the process being killed (-9). The
+committed before it returns, so an accepted event survives the process being killed (-9).
+Concurrent `put`s share commits (group commit): the first caller commits every row queued by the
+time it starts, the others wait for the commit that holds theirs, so under load one transaction
+carries many events and still none returns before its row is durable. The
 `Shipper` (`functions.gateway.shipper`) delivers rows in insertion order and deletes them after
 the Broker's 2xx.
 
@@ -68,6 +71,15 @@ class StoredEvent:
     event: OutboxEvent = field(repr=False)
 
 
+@dataclass
+class _Ticket:
+    """One `put` waiting for the commit that holds its row."""
+
+    row: tuple[str, bytes, str, float]
+    done: bool = False
+    error: sqlite3.Error | None = None
+
+
 class Outbox:
     """The SQLite outbox file; safe to share between the threads of one process and between
     processes (each opens its own connection)."""
@@ -79,6 +91,9 @@ class Outbox:
         self.changed = threading.Event()
         """Set by `put`, so a shipper in this process wakes at once (others poll)."""
         self._lock = threading.Lock()
+        self._group = threading.Condition(threading.Lock())
+        self._queue: list[_Ticket] = []
+        self._committing = False
         self._conn = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False, timeout=10)
         self._conn.execute("PRAGMA busy_timeout=10000")
         self._conn.execute("PRAGMA journal_mode=WAL")
@@ -87,10 +102,42 @@ class Outbox:
         self._conn.executescript(_SCHEMA)
 
     def put(self, event: OutboxEvent) -> None:
-        """Store the event (one committed INSERT); raises `sqlite3.Error` when it cannot."""
-        row = (json.dumps(dict(event.attributes)), event.data, event.renderer, time.time())
-        with self._lock:
-            self._conn.execute("INSERT INTO outbox (attributes, data, renderer, created) VALUES (?, ?, ?, ?)", row)
+        """Store the event, committed before this returns (see the module docstring); raises
+        `sqlite3.Error` when it cannot."""
+        ticket = _Ticket((json.dumps(dict(event.attributes)), event.data, event.renderer, time.time()))
+        with self._group:
+            self._queue.append(ticket)
+            while not ticket.done and self._committing:
+                self._group.wait()
+            if not ticket.done:  # nobody is committing: this caller commits the whole queue
+                self._committing = True
+                batch, self._queue = self._queue, []
+        if not ticket.done:
+            self._commit(batch)
+        if ticket.error is not None:
+            raise ticket.error
+
+    def _commit(self, batch: list[_Ticket]) -> None:
+        error: sqlite3.Error | None = None
+        try:
+            with self._lock:
+                self._conn.execute("BEGIN IMMEDIATE")
+                try:
+                    self._conn.executemany(
+                        "INSERT INTO outbox (attributes, data, renderer, created) VALUES (?, ?, ?, ?)",
+                        [t.row for t in batch])
+                except BaseException:
+                    self._conn.execute("ROLLBACK")
+                    raise
+                self._conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            error = exc
+        finally:
+            with self._group:
+                for ticket in batch:
+                    ticket.done, ticket.error = True, error
+                self._committing = False
+                self._group.notify_all()
         self.changed.set()
 
     def head(self, limit: int = 100) -> list[StoredEvent]:
@@ -102,9 +149,16 @@ class Outbox:
         return [StoredEvent(seq, OutboxEvent(json.loads(attrs), bytes(data), renderer))
                 for seq, attrs, data, renderer in rows]
 
-    def delete(self, seq: int) -> None:
+    def delete(self, *seqs: int) -> None:
+        """Remove shipped events, in one transaction however many."""
         with self._lock:
-            self._conn.execute("DELETE FROM outbox WHERE seq = ?", (seq,))
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                self._conn.executemany("DELETE FROM outbox WHERE seq = ?", [(seq,) for seq in seqs])
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
 
     def reject(self, stored: StoredEvent, reason: str) -> None:
         """Move an event the Broker can never accept out of the stream, keeping it for inspection."""

@@ -145,22 +145,24 @@ class Gateway:
         tensors: Mapping[str, Tensor] = encode_inputs(inputs, app.contract)
         deadline = Deadline(self._timeout(timeout))
         answered: list[Servable | None] = []
+        sent: bytes | None = None
         for stage in app.stages:
-            answer, who = self._stage(app.name, stage, tensors, request_id, deadline, monitored=True)
+            answer, who = self._stage(app.name, stage, tensors, request_id, deadline, monitored=True, raw=sent)
             answered.append(who)
-            tensors = answer.outputs
+            tensors, sent = answer.outputs, answer.raw  # the response bytes are the next request's
         return Prediction(tensors, request_id, answered[-1] if answered else None, _served_by(answered))
 
     def _stage(self, application: str | None, stage: Stage, tensors: Mapping[str, Tensor], request_id: str,
-               deadline: Deadline, monitored: bool) -> tuple[Answer, Servable | None]:
+               deadline: Deadline, monitored: bool, raw: bytes | None = None) -> tuple[Answer, Servable | None]:
+        """One stage call; `raw` is `tensors` already serialized as a `PredictRequest`, when known."""
         where = stage.describe(application)
         if monitored and stage.shadows and self.mirror is not None:
             self.mirror.mirror(application, stage, tensors, request_id)
         timeout = deadline.remaining(where)  # an expired deadline sends (and records) nothing
         started = time.perf_counter()
         try:
-            answer = self.upstream.predict(stage.grpc_target, tensors, request_id=request_id, timeout=timeout,
-                                           where=where)
+            answer = self.upstream.predict(stage.grpc_target, raw or tensors, request_id=request_id,
+                                           timeout=timeout, where=where)
         except GatewayError as exc:
             record = InferenceRecord(request_id, application, stage.index, stage.answered_by(None, None), tensors,
                                      None, _ms(started), error=(exc.code, exc.message))
@@ -168,7 +170,8 @@ class Gateway:
             raise
         who = stage.answered_by(answer.model, answer.version)
         record = InferenceRecord(request_id, application, stage.index, who, tensors, answer.outputs, _ms(started),
-                                 model=answer.model, version=answer.version)
+                                 model=answer.model, version=answer.version, request_bytes=answer.request or None,
+                                 response_bytes=answer.raw or None)
         self._report(record, monitored)
         return answer, who
 

@@ -5,6 +5,11 @@
 atomically. A name the current table does not know triggers one immediate refresh (rate-limited)
 before the lookup answers 404, so a freshly deployed application is served at once. A controller
 that is down, or a table that does not parse, keeps the last good table.
+
+With `verifiers` (authentication on), every poll also fetches `GET /api/v2/auth/verifiers` with its
+own ETag into that cache, so a revoked token stops working within one poll. Both requests carry the
+gateway's own token (`HYDRO_GATEWAY_CONTROLLER_TOKEN`, scope `gateway`) as a Bearer header; a URL
+is logged without its userinfo, so a token given there never reaches the log.
 """
 
 from __future__ import annotations
@@ -12,11 +17,14 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from urllib.parse import urlsplit, urlunsplit
 
 import requests
 
+from functions.gateway.auth import Verifiers
 from functions.gateway.errors import GatewayError, NotFound, NotReady
 from functions.gateway.routing import Application, RoutingTable, Servable
+from protos.auth import Verifier
 
 logger = logging.getLogger(__name__)
 
@@ -90,13 +98,22 @@ class PolledRouting(RoutingSource):
     """The controller's table, polled; see the module docstring."""
 
     def __init__(self, url: str, poll_seconds: float = 1.0, *, min_refresh_seconds: float = 0.5,
-                 timeout: float = 5.0, session: requests.Session | None = None) -> None:
+                 timeout: float = 5.0, session: requests.Session | None = None, token: str | None = None,
+                 verifiers: Verifiers | None = None, verifiers_url: str | None = None) -> None:
         super().__init__()
         self.url = url
+        self.shown_url = redacted(url)
         self.poll_seconds = poll_seconds
         self.min_refresh_seconds = min_refresh_seconds
         self.timeout = timeout
         self._session = session or requests.Session()
+        if token:
+            self._session.headers["Authorization"] = f"Bearer {token}"
+        self.verifiers = verifiers
+        self.verifiers_url = verifiers_url
+        self._verifiers_etag: str | None = None
+        if verifiers is not None and verifiers_url:
+            verifiers.refresh = self.refresh_verifiers
         self._etag: str | None = None
         self._fetch_lock = threading.Lock()
         self._last_forced = float("-inf")
@@ -127,9 +144,32 @@ class PolledRouting(RoutingSource):
             self._fetch()
 
     def poll(self) -> None:
-        """One conditional GET; keeps the current table on any failure."""
+        """One conditional GET (two with verifiers); keeps the current table on any failure."""
         with self._fetch_lock:
             self._fetch()
+            self._fetch_verifiers()
+
+    def refresh_verifiers(self) -> None:
+        """Fetch the verifiers now (callers rate-limit: `Verifiers.lookup`)."""
+        with self._fetch_lock:
+            self._fetch_verifiers()
+
+    def _fetch_verifiers(self) -> None:
+        if self.verifiers is None or not self.verifiers_url:
+            return
+        headers = {"If-None-Match": self._verifiers_etag} if self._verifiers_etag else {}
+        try:
+            response = self._session.get(self.verifiers_url, headers=headers, timeout=self.timeout)
+            if response.status_code == 304:
+                return
+            response.raise_for_status()
+            fetched = [Verifier.from_json(doc) for doc in response.json()["verifiers"]]
+        except (requests.RequestException, ValueError, KeyError, TypeError) as exc:
+            logger.warning("token verifiers from %s unavailable (%s); keeping the last set",
+                           redacted(self.verifiers_url), _status_or_type(exc))
+            return
+        self._verifiers_etag = response.headers.get("ETag")
+        self.verifiers.replace(fetched)
 
     def _run(self) -> None:
         self.poll()
@@ -155,10 +195,33 @@ class PolledRouting(RoutingSource):
     def _failed(self, exc: Exception) -> None:
         if not self._failing:  # log a failure once, not every poll
             keep = "keeping the last table" if self._table is not None else "no table yet"
-            logger.warning("routing table from %s unavailable (%s); %s", self.url, exc, keep)
+            logger.warning("routing table from %s unavailable (%s); %s", self.shown_url, _status_or_type(exc), keep)
         self._failing = True
 
     def _recovered(self) -> None:
         if self._failing:
-            logger.info("routing table from %s available again", self.url)
+            logger.info("routing table from %s available again", self.shown_url)
         self._failing = False
+
+
+def redacted(url: str) -> str:
+    """`url` without userinfo (a token may ride there); for logs."""
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = f"[{host}]" if ":" in host else host
+    if parts.port is not None:
+        netloc += f":{parts.port}"
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+def _status_or_type(exc: Exception) -> str:
+    """A failure in words that cannot echo a credential (requests' messages can carry the URL)."""
+    if isinstance(exc, requests.HTTPError) and exc.response is not None:
+        return f"HTTP {exc.response.status_code}"
+    if isinstance(exc, requests.ConnectionError):
+        return "connection failed"
+    if isinstance(exc, requests.Timeout):
+        return "timed out"
+    return f"{type(exc).__name__}: {exc}" if isinstance(exc, (GatewayError, ValueError)) else type(exc).__name__

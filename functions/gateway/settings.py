@@ -17,6 +17,10 @@
 | `HYDRO_GATEWAY_FALLBACK_URL` | (none) | base URL every HTTP path the gateway does not own is proxied to |
 | `HYDRO_DRAIN_SECONDS` | 10 | on SIGTERM, how long in-flight requests may take |
 | `HYDRO_LOG_LEVEL` | INFO | logging level |
+| `HYDRO_AUTH` | `enabled` | `enabled`: inference needs a `predict` (or `admin`) token; `disabled`: local dev |
+| `HYDRO_AUTH_BOOTSTRAP_TOKEN` | (none) | the bootstrap admin token, accepted until the first verifiers arrive |
+| `HYDRO_GATEWAY_CONTROLLER_TOKEN` | (none) | this gateway's own token (scope `gateway`): routing table + verifiers |
+| `HYDRO_AUTH_TRUSTED_ADDRESSES` | (none) | CIDRs (comma-separated) that may predict without a token: local dev only |
 | `PROMETHEUS_MULTIPROC_DIR` | (none) | prometheus-client multi-process folder (set by `__main__` for several workers) |
 """
 
@@ -30,6 +34,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from functions.gateway.errors import SettingsError
+from protos.auth import Network, parse_networks, parse_token
 
 MIB = 1024 * 1024
 DEFAULT_PORT = 8080
@@ -62,6 +67,17 @@ class GatewaySettings:
     drain_seconds: float = 10.0
     log_level: str = "INFO"
     metrics_dir: str | None = None
+    auth_enabled: bool = True
+    """Off only when explicitly disabled (`HYDRO_AUTH=disabled`)."""
+    bootstrap_token: str | None = field(default=None, repr=False)
+    controller_token: str | None = field(default=None, repr=False)
+    """Secrets: `repr=False` keeps them out of anything that prints the settings."""
+    trusted_networks: tuple[Network, ...] = ()
+
+    @property
+    def verifiers_url(self) -> str | None:
+        """Where the token verifiers are polled from (with the routing table)."""
+        return None if self.controller_url is None else self.controller_url.rstrip("/") + "/api/v2/auth/verifiers"
 
     @property
     def routing_url(self) -> str | None:
@@ -92,6 +108,10 @@ class GatewaySettings:
             drain_seconds=_seconds(environ, "HYDRO_DRAIN_SECONDS", 10.0),
             log_level=_log_level(environ),
             metrics_dir=environ.get("PROMETHEUS_MULTIPROC_DIR", "").strip() or None,
+            auth_enabled=_choice(environ, "HYDRO_AUTH", ("enabled", "disabled")) == "enabled",
+            bootstrap_token=_token(environ, "HYDRO_AUTH_BOOTSTRAP_TOKEN"),
+            controller_token=_token(environ, "HYDRO_GATEWAY_CONTROLLER_TOKEN"),
+            trusted_networks=_networks(environ, "HYDRO_AUTH_TRUSTED_ADDRESSES"),
         )
 
 
@@ -147,6 +167,20 @@ def _host_port(env: Mapping[str, str], name: str) -> str | None:
     if not host or "/" in raw or not port.isdigit() or not 0 < int(port) < 65536:
         raise SettingsError(name, f"must be host:port (e.g. 127.0.0.1:8090), got {raw!r}")
     return raw
+
+
+def _token(env: Mapping[str, str], name: str) -> str | None:
+    raw = env.get(name, "").strip()
+    if raw and parse_token(raw) is None:
+        raise SettingsError(name, "is not a Hydro token (hydro_<keyid>_<secret>)")  # never repeat the value
+    return raw or None
+
+
+def _networks(env: Mapping[str, str], name: str) -> tuple[Network, ...]:
+    try:
+        return parse_networks(env.get(name, ""))
+    except ValueError as exc:
+        raise SettingsError(name, str(exc)) from None
 
 
 def _log_level(env: Mapping[str, str]) -> str:

@@ -6,9 +6,11 @@
 | `PORT` | 8080 | HTTP port (Knative sets it) |
 | `HYDRO_FUNCTION_HOST` | 0.0.0.0 | address to listen on |
 | `HYDRO_FUNCTION_THREADS` | 8 | concurrent events |
+| `HYDRO_FUNCTION_WORKERS` | 1 | 1: a gunicorn worker under its master; 0: served in this one process (`hydro up`) |
 | `HYDRO_HOME` | `./.hydro` | local state (the SQLite store when no database URL is set) |
 | `HYDRO_FUNCTIONS_DATABASE_URL` | see below | the functions' store (tables `fn_*`) |
 | `HYDRO_CONTROLLER_URL` | `http://hydro-controller.hydro.svc.cluster.local` | the manager API |
+| `HYDRO_CONTROLLER_TOKEN` | (none) | the functions' token (scope `functions`), sent to the manager API only |
 | `HYDRO_BROKER_URL` | (none) | where functions publish events (check failures, alerts) |
 | `HYDRO_UPSTREAM` | (none) | `host:port` to dial for every model Service (the local engine's activator) |
 | `HYDRO_REDIS_URL` | (none) | Redis, when configured |
@@ -26,6 +28,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
+
+from protos.auth import parse_token
 
 DEFAULT_CONTROLLER = "http://hydro-controller.hydro.svc.cluster.local"
 
@@ -52,9 +56,11 @@ class FunctionSettings:
     port: int = 8080
     host: str = "0.0.0.0"
     threads: int = 8
+    workers: int = 1
     home: Path = field(default_factory=lambda: Path(".hydro").resolve())
     database_url: str = ""
     controller_url: str = DEFAULT_CONTROLLER
+    controller_token: str | None = field(default=None, repr=False)
     broker_url: str | None = None
     upstream: str | None = None
     redis_url: str | None = None
@@ -78,10 +84,12 @@ class FunctionSettings:
             port=_int(environ, "PORT", 8080, 1, 65535),
             host=environ.get("HYDRO_FUNCTION_HOST") or "0.0.0.0",
             threads=_int(environ, "HYDRO_FUNCTION_THREADS", 8, 1, 256),
+            workers=_int(environ, "HYDRO_FUNCTION_WORKERS", 1, 0, 1),
             home=home,
             database_url=(environ.get("HYDRO_FUNCTIONS_DATABASE_URL") or environ.get("HYDRO_DATABASE_URL")
                           or "").strip(),
             controller_url=_url(environ, "HYDRO_CONTROLLER_URL") or DEFAULT_CONTROLLER,
+            controller_token=_token(environ, "HYDRO_CONTROLLER_TOKEN"),
             broker_url=_url(environ, "HYDRO_BROKER_URL"),
             upstream=(environ.get("HYDRO_UPSTREAM") or "").strip() or None,
             redis_url=environ.get("HYDRO_REDIS_URL") or None,
@@ -98,6 +106,13 @@ def _int(environ: Mapping[str, str], name: str, default: int, low: int, high: in
     if not value.isdigit() or not low <= int(value) <= high:
         raise SettingsError(name, f"must be an integer from {low} to {high}, got {value!r}")
     return int(value)
+
+
+def _token(environ: Mapping[str, str], name: str) -> str | None:
+    value = (environ.get(name) or "").strip()
+    if value and parse_token(value) is None:
+        raise SettingsError(name, "is not a Hydro token (hydro_<keyid>_<secret>)")  # never repeat the value
+    return value or None
 
 
 def _url(environ: Mapping[str, str], name: str) -> str | None:

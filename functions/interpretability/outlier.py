@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy.stats import norm
 
 from functions.interpretability.errors import InvalidArgument
 from functions.interpretability.features import FeatureSpec, check_features, numeric_value, scalar_value
@@ -155,6 +154,8 @@ def _missing(name: str, kind: str, count: int, missing: int, figures: dict[str, 
 
 
 def _rarity(share: float) -> float:
+    from scipy.stats import norm  # imported when an explanation runs, not when the explainer starts
+
     return float(min(norm.isf(min(share, 1.0) / 2), MAX_SCORE))
 
 

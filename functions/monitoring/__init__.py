@@ -19,26 +19,45 @@ Read API: see `functions.monitoring.api`.
 
 from __future__ import annotations
 
-from functions.gateway.routing_source import PolledRouting
-from functions.gateway.upstream import Upstream
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from functions.host.settings import FunctionSettings
-from functions.host.store import Store
-from functions.monitoring.function import MonitoringFunction
-from functions.monitoring.manager import ManagerApi
-from functions.monitoring.settings import MonitoringSettings
+
+if TYPE_CHECKING:
+    from functions.monitoring.function import MonitoringFunction
+    from functions.monitoring.settings import MonitoringSettings
 
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 
 __all__ = ["MonitoringFunction", "MonitoringSettings", "new"]
 
+# Loaded on first use, not with the package: the explainer and projector import some of its modules
+# (errors, manager, training_source), and should not carry the whole monitoring function in memory.
+_LAZY = {"MonitoringFunction": "functions.monitoring.function", "MonitoringSettings": "functions.monitoring.settings"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 def new(settings: FunctionSettings) -> MonitoringFunction:
     """The function the host serves, wired from the host's settings."""
+    from functions.gateway.routing_source import PolledRouting
+    from functions.gateway.upstream import Upstream
+    from functions.host.controller_client import controller_session
+    from functions.host.store import Store
+    from functions.monitoring.function import MonitoringFunction
+    from functions.monitoring.manager import ManagerApi
+    from functions.monitoring.settings import MonitoringSettings
+
     config = MonitoringSettings.from_function_settings(settings)
     if not settings.database_url:
         settings.home.mkdir(parents=True, exist_ok=True)
     routing = PolledRouting(f"{config.controller_url}/api/v2/plan/routing", config.routing_poll_s,
-                            timeout=config.http_timeout_s)
-    return MonitoringFunction(Store(settings.effective_database_url), config,
-                              ManagerApi(config.controller_url, config.http_timeout_s), routing,
+                            timeout=config.http_timeout_s, session=controller_session(settings))
+    manager = ManagerApi(config.controller_url, config.http_timeout_s, session=controller_session(settings))
+    return MonitoringFunction(Store(settings.effective_database_url), config, manager, routing,
                               Upstream(MAX_MESSAGE_BYTES, override=config.upstream), settings.home / "monitoring")

@@ -134,7 +134,7 @@ class ManagerApi:
         if response.status_code >= 500:
             raise Unavailable(f"manager API {method} {path} answered {response.status_code}: {_message(response)}")
         if response.status_code >= 400:
-            raise BadRequest(f"manager API {method} {path} refused: {_message(response)}")
+            raise BadRequest(f"manager API {method} {path} refused ({response.status_code}): {_message(response)}")
         return response.json() if response.content else None
 
 

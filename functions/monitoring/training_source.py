@@ -15,8 +15,6 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 import urllib3
-from minio import Minio
-from minio.error import MinioException, S3Error
 
 from functions.host.settings import S3Settings
 from functions.monitoring.errors import JobFailed, Unavailable
@@ -46,6 +44,9 @@ def local_file(uri: str, s3: S3Settings | None, scratch: Path) -> Iterator[Path]
 def _download(bucket: str, key: str, target: Path, s3: S3Settings | None, uri: str) -> None:
     if s3 is None:
         raise JobFailed(f"training data {uri}: HYDRO_S3_ENDPOINT is not set, so S3 cannot be read")
+    from minio import Minio  # only with S3: the local store never pays its import in every function
+    from minio.error import MinioException, S3Error
+
     client = Minio(s3.endpoint, access_key=s3.access_key, secret_key=s3.secret_key, secure=s3.secure,
                    region=s3.region)
     try:

@@ -12,15 +12,17 @@ would flag too many fresh rows.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from sklearn.ensemble import IsolationForest
-from sklearn.neighbors import LocalOutlierFactor
-from sklearn.pipeline import Pipeline
 
 from functions.outliers.encoding import encoder
 from functions.outliers.settings import TrainingSettings
+
+if TYPE_CHECKING:  # scikit-learn is imported when a detector is trained, not when monitoring starts
+    from sklearn.ensemble import IsolationForest
+    from sklearn.neighbors import LocalOutlierFactor
+    from sklearn.pipeline import Pipeline
 
 ISOLATION_FOREST = "isolation_forest"
 LOCAL_OUTLIER_FACTOR = "local_outlier_factor"
@@ -29,6 +31,8 @@ ALGORITHMS = (ISOLATION_FOREST, LOCAL_OUTLIER_FACTOR)
 
 def fit(algorithm: str, spec: Mapping[str, Any], matrix: np.ndarray, settings: TrainingSettings) -> Pipeline:
     """A fitted Pipeline of `algorithm` on `matrix` (rows built by `scoring.to_matrix`)."""
+    from sklearn.pipeline import Pipeline
+
     pipeline = Pipeline([("encode", encoder(spec)), ("detect", _detector(algorithm, len(matrix), settings))])
     return pipeline.fit(matrix)
 
@@ -40,6 +44,8 @@ def threshold(pipeline: Pipeline) -> float:
 
 def training_outlier_rate(pipeline: Pipeline, matrix: np.ndarray) -> float:
     """The share of training rows above the threshold, on the scores the threshold came from."""
+    from sklearn.neighbors import LocalOutlierFactor
+
     detector = pipeline.named_steps["detect"]
     if isinstance(detector, LocalOutlierFactor):
         normality = detector.negative_outlier_factor_
@@ -49,6 +55,9 @@ def training_outlier_rate(pipeline: Pipeline, matrix: np.ndarray) -> float:
 
 
 def _detector(algorithm: str, rows: int, settings: TrainingSettings) -> IsolationForest | LocalOutlierFactor:
+    from sklearn.ensemble import IsolationForest
+    from sklearn.neighbors import LocalOutlierFactor
+
     if algorithm == ISOLATION_FOREST:
         return IsolationForest(
             n_estimators=settings.n_estimators, contamination=settings.contamination, random_state=settings.seed

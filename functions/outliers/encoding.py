@@ -9,16 +9,15 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from sklearn.compose import ColumnTransformer
-from sklearn.impute import SimpleImputer
-from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from functions.outliers import scoring
 from functions.outliers.columns import ColumnPlan
+
+if TYPE_CHECKING:  # scikit-learn is imported when a detector is trained, not when monitoring starts
+    from sklearn.compose import ColumnTransformer
 
 
 def input_spec(plan: ColumnPlan, cells: Mapping[str, Sequence[str]], top_categories: int) -> dict[str, Any]:
@@ -35,6 +34,11 @@ def input_spec(plan: ColumnPlan, cells: Mapping[str, Sequence[str]], top_categor
 
 def encoder(spec: Mapping[str, Any]) -> ColumnTransformer:
     """The scikit-learn encoder for matrices built by `scoring.to_matrix(spec, ...)`."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
     n_numerical = len(spec["numerical"])
     parts: list[tuple[str, Any, list[int]]] = []
     if n_numerical:

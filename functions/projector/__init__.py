@@ -24,6 +24,7 @@ from collections.abc import Mapping
 from functions.explainer.function import scratch_dir
 from functions.explainer.settings import InterpretSettings
 from functions.explainer.sources import Catalog, Monitoring
+from functions.host.controller_client import controller_session
 from functions.host.settings import FunctionSettings
 from functions.host.store import Store
 from functions.projector.function import NAME, ProjectorFunction
@@ -43,7 +44,8 @@ def new(settings: FunctionSettings) -> ProjectorFunction:
     if not settings.database_url:
         settings.home.mkdir(parents=True, exist_ok=True)
     store = Store(settings.effective_database_url)
-    projections = Projections(store, Catalog(config.controller_url, config.http_timeout_s),
-                              Monitoring(config.monitoring_url, config.http_timeout_s), config,
+    catalog = Catalog(config.controller_url, config.http_timeout_s, controller_session(settings))
+    monitoring = Monitoring(config.monitoring_url, config.http_timeout_s, controller_session(settings))
+    projections = Projections(store, catalog, monitoring, config,
                               scratch_dir(settings.home))
     return ProjectorFunction(store, config, projections)

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 from functions.stats.kll import KllSketch
 from functions.stats.moments import Moments
@@ -44,6 +44,14 @@ def undefined(note: str) -> TestResult:
     return TestResult(None, None, note)
 
 
+def _scipy_stats() -> ModuleType:
+    """scipy.stats, imported at the first test: importing it costs ~60 MB and seconds, which an idle
+    monitoring function should not pay."""
+    from scipy import stats
+
+    return stats
+
+
 def effective_n(n: int, m: int) -> float:
     return n * m / (n + m)
 
@@ -57,9 +65,9 @@ def ks_p_value(statistic: float, n: int, m: int) -> float:
     p-value wherever p > 10^-4 beyond that limit."""
     size = effective_n(n, m)
     if size <= KS_EXACT_LIMIT:
-        return float(stats.kstwo.sf(statistic, max(1, round(size))))
+        return float(_scipy_stats().kstwo.sf(statistic, max(1, round(size))))
     root = math.sqrt(size)
-    return float(stats.kstwobign.sf(statistic * (root + 0.12 + 0.11 / root)))
+    return float(_scipy_stats().kstwobign.sf(statistic * (root + 0.12 + 0.11 / root)))
 
 
 def chi_square(table: np.ndarray) -> TestResult:
@@ -72,7 +80,7 @@ def chi_square(table: np.ndarray) -> TestResult:
         return TestResult(0.0, 1.0, "a single category on both sides")
     expected = np.outer(table.sum(axis=1), table.sum(axis=0)) / table.sum()
     statistic = float(np.sum((table - expected) ** 2 / expected))
-    return TestResult(statistic, float(stats.chi2.sf(statistic, table.shape[1] - 1)))
+    return TestResult(statistic, float(_scipy_stats().chi2.sf(statistic, table.shape[1] - 1)))
 
 
 def welch(left: Moments, right: Moments) -> TestResult:
@@ -87,7 +95,7 @@ def welch(left: Moments, right: Moments) -> TestResult:
         return undefined("both sides constant with different values")
     t = (left.mean - right.mean) / math.sqrt(se_left + se_right)
     df = (se_left + se_right) ** 2 / (se_left**2 / (left.n - 1) + se_right**2 / (right.n - 1))
-    return TestResult(t, float(2.0 * stats.t.sf(abs(t), df)))
+    return TestResult(t, float(2.0 * _scipy_stats().t.sf(abs(t), df)))
 
 
 def weighted_median(items: np.ndarray, weights: np.ndarray) -> float:
@@ -112,7 +120,7 @@ def mood_median(left: KllSketch, right: KllSketch) -> TestResult:
     table = np.array([[left.n, right.n] - below, below])
     if np.any(table.sum(axis=1) == 0):
         return undefined("all values fall on one side of the pooled median")
-    result = stats.chi2_contingency(table, correction=True)
+    result = _scipy_stats().chi2_contingency(table, correction=True)
     return TestResult(float(result.statistic), float(result.pvalue))
 
 
@@ -136,4 +144,4 @@ def levene(left: KllSketch, right: KllSketch, center: str = "median") -> TestRes
         return TestResult(0.0, 1.0, "no spread within either side") if between == 0.0 else undefined(
             "no spread within either side, different spreads between them")
     statistic = between / (within / dof_within)
-    return TestResult(statistic, float(stats.f.sf(statistic, 1, dof_within)))
+    return TestResult(statistic, float(_scipy_stats().f.sf(statistic, 1, dof_within)))

@@ -26,7 +26,7 @@ from sklearn.datasets import make_blobs, make_classification
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 
-from functions.interpretability import FeatureSpec, explain_anchor, fit_projection, saliency_map
+from functions.interpretability import FeatureSpec, Kind, explain_anchor, fit_projection, saliency_map
 
 FEATURES = [f"f{i:02d}" for i in range(20)]
 
@@ -35,7 +35,7 @@ def bench_anchors(instances: int) -> dict[str, Any]:
     matrix, labels = make_classification(5000, 20, n_informative=5, n_redundant=0, random_state=0)
     forest = RandomForestClassifier(n_estimators=100, random_state=0, n_jobs=1).fit(matrix, labels)
     training = {name: matrix[:, i] for i, name in enumerate(FEATURES)}
-    features = [FeatureSpec(name, "numerical") for name in FEATURES]
+    features = [FeatureSpec(name, Kind.NUMERICAL) for name in FEATURES]
 
     def predict(batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         return {"proba": forest.predict_proba(np.column_stack([batch[name] for name in FEATURES]))}
@@ -66,7 +66,7 @@ def bench_projection(points: int) -> dict[str, Any]:
     matrix, _ = make_blobs(2 * points, n_features=20, centers=3, random_state=0)
     training = {name: matrix[:points, i] for i, name in enumerate(FEATURES)}
     production = {name: matrix[points:, i] for i, name in enumerate(FEATURES)}
-    features = [FeatureSpec(name, "numerical") for name in FEATURES]
+    features = [FeatureSpec(name, Kind.NUMERICAL) for name in FEATURES]
     runs = []
     for _ in range(2):
         start = time.perf_counter()

@@ -134,7 +134,9 @@ def test_gzip_bomb_is_stopped_by_the_unpacked_limit(parent: Path) -> None:
     assert _leftovers(parent) == []
 
 
-@pytest.mark.parametrize("payload", [b"not an archive at all", gzip.compress(b"gzip but not tar" * 100), b""])
+# mtime=0 and ids: parameters must be identical in every xdist worker's collection.
+@pytest.mark.parametrize("payload", [b"not an archive at all", gzip.compress(b"gzip but not tar" * 100, mtime=0), b""],
+                         ids=["text", "gzip-not-tar", "empty"])
 def test_garbage_is_a_bad_request(parent: Path, payload: bytes) -> None:
     with pytest.raises(BadRequest, match=r"not a readable tar.gz archive|archive is empty"):
         unpack_archive(io.BytesIO(payload), LIMITS, parent)

@@ -13,7 +13,8 @@ from controller.settings import ControllerSettings
 
 
 def _client(tmp_path: Path, settings: plan_api.PlanSettings | None = None) -> FlaskClient:
-    app = create_app(ControllerSettings.from_env({"HYDRO_HOME": str(tmp_path)}), builds=_NoBuilds())
+    settings_env = {"HYDRO_HOME": str(tmp_path), "HYDRO_AUTH": "disabled"}
+    app = create_app(ControllerSettings.from_env(settings_env), builds=_NoBuilds())
     if settings is not None:
         plan_api.configure(app, settings)
     return app.test_client()

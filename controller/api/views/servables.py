@@ -11,6 +11,7 @@ from controller.api import parse
 from controller.api.context import context
 from controller.api.serialize import servable_json
 from controller.api.sse import format_event, stream
+from controller.resources.fields import INT32_MAX
 
 blueprint = Blueprint("servables", __name__, url_prefix="/api/v2/servable")
 
@@ -18,6 +19,8 @@ blueprint = Blueprint("servables", __name__, url_prefix="/api/v2/servable")
 @blueprint.get("")
 def list_servables() -> ResponseReturnValue:
     version_id = request.args.get("modelVersionId", type=int)
+    if version_id is not None and not 0 <= version_id <= INT32_MAX:
+        return jsonify([])  # no version has such an id (and SQLite cannot even compare it)
     return jsonify([servable_json(s) for s in context().catalog.list_servables(version_id)])
 
 

@@ -11,6 +11,7 @@ from controller.api.serialize import applications_by_version, version_json
 from controller.api.sse import stream
 from controller.catalog.records import ModelVersionRecord
 from controller.errors import NotFound
+from controller.resources.fields import storable
 
 blueprint = Blueprint("versions", __name__)
 
@@ -22,7 +23,10 @@ def _json(versions: list[ModelVersionRecord]) -> list[dict[str, object]]:
 
 @blueprint.get("/api/v2/model/version")
 def list_versions() -> ResponseReturnValue:
-    return jsonify(_json(context().catalog.list_versions(request.args.get("model"))))
+    model = request.args.get("model")
+    if model is not None and not storable(model):
+        return jsonify([])  # no model has such a name (and PostgreSQL cannot even compare it)
+    return jsonify(_json(context().catalog.list_versions(model)))
 
 
 @blueprint.get("/api/v2/model/version/<int:version_id>")
@@ -56,5 +60,6 @@ def upload() -> ResponseReturnValue:
 
 @blueprint.post("/api/v2/externalmodel")
 def register_external() -> ResponseReturnValue:
-    definition = parse.external_definition(parse.json_object(request.get_data(), "body"))
+    body = parse.json_object(request.get_data(), "body")
+    definition = parse.external_definition(body, context().settings.uploads)
     return jsonify(_json([context().catalog.register_external_model(definition)])[0])

@@ -26,6 +26,8 @@ from controller.local.broker.trigger import Trigger
 logger = logging.getLogger(__name__)
 
 Publish = Callable[[BaseCloudEvent], object]
+UNREACHABLE_RETRY_MAX = 5.0
+"""Longest wait between attempts while a subscriber cannot be connected to at all."""
 
 
 @dataclass
@@ -177,6 +179,14 @@ class TriggerDispatcher:
         attempts = delivery.attempts + 1
         policy = self.trigger.delivery
         self.stats.add("failed_attempts")
+        if outcome.unreachable:
+            # The subscriber is down or restarting and never saw the event: wait for it without using
+            # up the event's retries, or a function restart longer than the retry budget would
+            # dead-letter every event in hand. Removing the Trigger is what stops these retries.
+            due = time.time() + min(policy.backoff(attempts), UNREACHABLE_RETRY_MAX)
+            self._log.retry_later(self.trigger.key, delivery.offset, due, delivery.attempts, outcome.error)
+            self.stats.add("retries_scheduled")
+            return
         if attempts <= policy.retry:
             due = time.time() + policy.backoff(attempts)
             self._log.retry_later(self.trigger.key, delivery.offset, due, attempts, outcome.error)

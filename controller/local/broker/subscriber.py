@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import requests
 from cloudevents.core.base import BaseCloudEvent
+from urllib3.exceptions import NewConnectionError
 
 from controller.local.broker import codec
 
@@ -18,7 +19,9 @@ class Outcome:
     """What one delivery attempt came to.
 
     `ok` for a 2xx; `status` is None when no HTTP response came back (timeout, refused
-    connection); `reply` is the event the subscriber answered with, if any.
+    connection); `reply` is the event the subscriber answered with, if any. `unreachable`: no
+    connection could be made at all, so the subscriber never saw the event (it is down or
+    restarting), which says nothing about the event itself.
     """
 
     ok: bool
@@ -26,6 +29,7 @@ class Outcome:
     error: str = ""
     body: bytes = b""
     reply: BaseCloudEvent | None = None
+    unreachable: bool = False
 
 
 def send(session: requests.Session, uri: str, event: BaseCloudEvent, timeout: float) -> Outcome:
@@ -33,10 +37,12 @@ def send(session: requests.Session, uri: str, event: BaseCloudEvent, timeout: fl
     message = codec.to_binary(event)
     try:
         response = session.post(uri, data=message.body, headers=message.headers, timeout=timeout)
+    except requests.ConnectTimeout:
+        return Outcome(False, error=f"POST {uri}: no connection within {timeout:g}s", unreachable=True)
     except requests.Timeout:
         return Outcome(False, error=f"POST {uri}: no response within {timeout:g}s")
     except requests.RequestException as exc:
-        return Outcome(False, error=f"POST {uri}: {type(exc).__name__}: {exc}")
+        return Outcome(False, error=f"POST {uri}: {type(exc).__name__}: {exc}", unreachable=_not_connected(exc))
     body = response.content
     if not 200 <= response.status_code < 300:
         text = body[:_ERROR_BODY_LIMIT].decode("utf-8", "replace")
@@ -50,6 +56,12 @@ def send(session: requests.Session, uri: str, event: BaseCloudEvent, timeout: fl
         # would lose that answer for good.
         return Outcome(False, response.status_code, f"POST {uri}: invalid reply event: {exc}", body)
     return Outcome(True, response.status_code, body=body, reply=reply)
+
+
+def _not_connected(exc: requests.RequestException) -> bool:
+    """Whether the connection itself failed (refused, no route), before any byte of the event was sent."""
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(reason, NewConnectionError)
 
 
 def dead_letter_event(event: BaseCloudEvent, destination: str, outcome: Outcome) -> BaseCloudEvent:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import requests
@@ -24,21 +24,29 @@ from controller.errors import InvalidResource, NotFound
 from controller.local.broker import LocalBroker, Trigger
 from controller.local.broker.subscriber import send
 from controller.local.engine.activator import Activator
-from controller.local.engine.children import ChildProcesses
+from controller.local.engine.children import ChildProcesses, Process
 from controller.local.engine.desired import DesiredObjects, desired_objects
+from controller.local.engine.direct import DirectTraffic
 from controller.local.engine.endpoints import DeadLetters, EndpointServer, create_endpoints_app
-from controller.local.engine.environment import CommandFor, EnvSources, minimal_environment, worker_environment
+from controller.local.engine.environment import (
+    CommandFor,
+    EnvSources,
+    ProcessCommand,
+    minimal_environment,
+    worker_environment,
+)
 from controller.local.engine.eventing import DestinationResolver, resolved, resolved_trigger
 from controller.local.engine.functions import FunctionServices
 from controller.local.engine.ingress import Ingress
 from controller.local.engine.logs import ServiceLogs, ServiceLogWriter, log_path
-from controller.local.engine.manifests import PingSourceSpec, SequenceSpec, ServiceSpec
+from controller.local.engine.manifests import H2C, PingSourceSpec, SequenceSpec, ServiceSpec
 from controller.local.engine.ping import PingJob, PingScheduler
 from controller.local.engine.sequence import SequenceRoute, SequenceRunner
 from controller.local.engine.serving import ModelServing
 from controller.local.engine.settings import EngineSettings
 from controller.local.engine.status import StatusReporter, StatusSink, application_status
 from controller.local.engine.verified import VerifiedRevisions
+from controller.local.engine.warm_pool import WarmPools
 from controller.local.engine.worker import Worker, WorkerInfo, free_port
 from controller.planner import Plan
 
@@ -70,6 +78,8 @@ class LocalApplier:
         self._children = ChildProcesses()
         self._writers: dict[str, ServiceLogWriter] = {}
         self._writers_lock = threading.Lock()
+        self._warm_pools = WarmPools(self._children, self._base_env, self._writer("hydro-warm-pool"),
+                                     settings.warm_pools)
         self._serving = ModelServing(settings, self._launch, VerifiedRevisions(settings.verified_file))
         self._functions = FunctionServices(settings, self._launch)
         self._reporter = StatusReporter(status_sink)
@@ -84,7 +94,7 @@ class LocalApplier:
         """The activator, the endpoints and the ping scheduler: bound now, serving after `start()`."""
         settings = self.settings
         self._activator = Activator(Ingress(self._serving.pool_for), settings.host, settings.activator_port,
-                                    settings.activator_threads)
+                                    settings.activator_threads, DirectTraffic(self._serving.direct_view))
         self._dead_letters = DeadLetters()
         self._sequences: dict[tuple[str, str], SequenceRoute] = {}
         runner = SequenceRunner(self._broker.publish, settings.step_timeout_seconds)
@@ -132,6 +142,7 @@ class LocalApplier:
         self._endpoints.stop()
         self._serving.close(self.settings.drain_seconds)
         self._functions.stop()
+        self._warm_pools.close()
         self._children.close()
         with self._writers_lock:
             for writer in self._writers.values():
@@ -160,6 +171,7 @@ class LocalApplier:
             for manifest in triggers:
                 self._check_trigger(manifest, desired.namespace)
             pings = [self._ping_job(p, resolver) for p in desired.ping_sources]
+            self._warm_pools.keep(self._model_commands(desired.model_services.values()))
             self._serving.apply(desired.model_services, table)
             self._functions.apply(desired.function_services, ports, start=self._running)
             self._sequences = sequences
@@ -205,10 +217,26 @@ class LocalApplier:
         port = port or free_port(self.settings.host)
         command = self._command_for(spec.manifest)
         env = worker_environment(self._base_env, command, spec, self._env_sources, port, self.settings.model_cache)
-        popen = self._children.spawn(command.argv, env, command.cwd)
-        logger.info("service %s: started worker %s (pid %d, port %d)", spec.name, worker_id, popen.pid, port)
-        return Worker(worker_id, spec.revision, self.settings.host, port, popen, self._writer(spec.name),
-                      self._children)
+        forked = self._warm_pools.fork(command, env) if spec.protocol == H2C else None
+        process: Process
+        if forked is not None:
+            self._children.register(forked)
+            process = forked
+        else:
+            process = self._children.spawn(command.argv, env, command.cwd)
+        logger.info("service %s: %s worker %s (pid %d, port %d)", spec.name, "forked" if forked else "started",
+                    worker_id, process.pid, port)
+        return Worker(worker_id, spec.revision, self.settings.host, port, process, self._writer(spec.name),
+                      self._children, forked=forked is not None)
+
+    def _model_commands(self, services: Iterable[ServiceSpec]) -> list[ProcessCommand]:
+        commands = []
+        for spec in services:
+            try:
+                commands.append(self._command_for(spec.manifest))
+            except Exception:  # reported when a worker of it is started
+                continue
+        return commands
 
     def _writer(self, service: str) -> ServiceLogWriter:
         with self._writers_lock:
@@ -248,7 +276,8 @@ class LocalApplier:
     def stats(self) -> dict[str, Any]:
         """Per Service: revision, ready/starting workers, in-flight, requests, cold starts, last error."""
         return {"services": {**self._serving.stats(), **self._functions.stats()},
-                "dead_letters": self._dead_letters.snapshot(), "pings_fired": self._pings.fired}
+                "dead_letters": self._dead_letters.snapshot(), "pings_fired": self._pings.fired,
+                "warm_pools": self._warm_pools.snapshot()}
 
     def workers(self, service: str) -> list[WorkerInfo]:
         """The live workers of a Service (all its revisions), or its one process for a function."""

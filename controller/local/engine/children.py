@@ -21,6 +21,7 @@ import weakref
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import IO, Protocol
 
 logger = logging.getLogger(__name__)
 _REGISTRIES: weakref.WeakSet[ChildProcesses] = weakref.WeakSet()
@@ -34,10 +35,23 @@ _SHIM = (
 )
 
 
-def _with_death_signal(argv: tuple[str, ...]) -> list[str]:
+def with_death_signal(argv: tuple[str, ...]) -> list[str]:
+    """`argv` behind the shim that has the kernel SIGKILL it when the forking thread dies (Linux)."""
     if sys.platform != "linux":
         return list(argv)
     return [sys.executable, "-I", "-S", "-c", _SHIM, str(os.getpid()), *argv]
+
+
+class Process(Protocol):
+    """What the engine needs of a process: a `subprocess.Popen`, or a worker forked by a warm pool."""
+
+    pid: int
+    stdout: IO[bytes] | None
+    returncode: int | None
+
+    def poll(self) -> int | None: ...
+    def wait(self, timeout: float | None = None) -> int: ...
+    def send_signal(self, signum: int) -> None: ...
 
 
 class ChildProcesses:
@@ -45,28 +59,35 @@ class ChildProcesses:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._live: set[subprocess.Popen[bytes]] = set()
+        self._live: set[Process] = set()
         self._spawner = ThreadPoolExecutor(1, thread_name_prefix="engine-spawner")
         _REGISTRIES.add(self)
 
-    def spawn(self, argv: tuple[str, ...], env: Mapping[str, str], cwd: Path | None) -> subprocess.Popen[bytes]:
+    def spawn(self, argv: tuple[str, ...], env: Mapping[str, str], cwd: Path | None,
+              pass_fds: tuple[int, ...] = ()) -> subprocess.Popen[bytes]:
         """Start a process in its own session, stdout+stderr on one pipe; registered before returning."""
-        return self._spawner.submit(self._popen, argv, dict(env), cwd).result()
+        return self._spawner.submit(self._popen, argv, dict(env), cwd, pass_fds).result()
 
-    def _popen(self, argv: tuple[str, ...], env: dict[str, str], cwd: Path | None) -> subprocess.Popen[bytes]:
+    def _popen(self, argv: tuple[str, ...], env: dict[str, str], cwd: Path | None,
+               pass_fds: tuple[int, ...]) -> subprocess.Popen[bytes]:
         # Its own session: a Ctrl-C in the terminal reaches the controller, which drains workers in order.
-        popen = subprocess.Popen(_with_death_signal(argv), env=env, cwd=cwd, stdin=subprocess.DEVNULL,
-                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
-        with self._lock:
-            self._live.add(popen)
+        popen = subprocess.Popen(with_death_signal(argv), env=env, cwd=cwd, stdin=subprocess.DEVNULL,
+                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+                                 pass_fds=pass_fds)
+        self.register(popen)
         return popen
 
-    def forget(self, popen: subprocess.Popen[bytes]) -> None:
+    def register(self, process: Process) -> None:
+        """Watch a process started elsewhere (a worker forked by a warm pool)."""
+        with self._lock:
+            self._live.add(process)
+
+    def forget(self, popen: Process) -> None:
         """An exited process no longer needs watching."""
         with self._lock:
             self._live.discard(popen)
 
-    def live(self) -> list[subprocess.Popen[bytes]]:
+    def live(self) -> list[Process]:
         with self._lock:
             return [p for p in self._live if p.poll() is None]
 
@@ -85,15 +106,15 @@ class ChildProcesses:
         self._spawner.shutdown(wait=True)
 
 
-def signal_group(popen: subprocess.Popen[bytes], signum: int) -> None:
+def signal_group(popen: Process, signum: int) -> None:
     """Signal the child's whole process group (it leads its own session); ignore one already gone."""
     if popen.poll() is not None:
         return
     try:
         os.killpg(popen.pid, signum)
-    except ProcessLookupError:
-        pass
-    except PermissionError:  # the group leader exited and its id was reused: signal the child alone
+    except (ProcessLookupError, PermissionError):
+        # No such group yet (a forked worker before its setsid()), or the leader exited and its id
+        # was reused: signal the child alone (a no-op once it exited).
         popen.send_signal(signum)
 
 

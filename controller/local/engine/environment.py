@@ -29,6 +29,8 @@ class ProcessCommand:
     argv: tuple[str, ...]
     env: Mapping[str, str] = field(default_factory=dict)
     cwd: Path | None = None
+    warm_pool: tuple[str, ...] | None = None
+    """argv of a warm pool that can fork this command's process pre-imported (`warm_pool.py`)."""
 
 
 CommandFor = Callable[[Mapping[str, Any]], ProcessCommand]

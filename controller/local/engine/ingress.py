@@ -37,15 +37,17 @@ class UpstreamError(Exception):
 
 
 class Ingress:
-    """Routes a call to a revision's pool (via `pool_for(host)`) and forwards it to a worker."""
+    """Routes a call to a revision's pool (via `pool_for(host, pinned revision)`) and forwards it to a worker."""
 
-    def __init__(self, pool_for: Callable[[str], RevisionPool]) -> None:
+    def __init__(self, pool_for: Callable[[str, str | None], RevisionPool]) -> None:
         self._pool_for = pool_for
 
-    def call(self, target: str, payload: bytes, metadata: Metadata, timeout: float | None) -> Reply:
-        """Forward one Predict call; the caller's deadline covers the wait for a worker too."""
+    def call(self, target: str, payload: bytes, metadata: Metadata, timeout: float | None,
+             revision: str | None = None) -> Reply:
+        """Forward one Predict call (to `revision` when it is one of the target's); the caller's
+        deadline covers the wait for a worker too."""
         deadline = None if timeout is None else time.monotonic() + timeout
-        pool = self._pool_for(target)
+        pool = self._pool_for(target, revision)
         worker = pool.acquire(timeout)
         try:
             remaining = None if deadline is None else max(deadline - time.monotonic(), 0.001)

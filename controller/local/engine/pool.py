@@ -28,7 +28,8 @@ logger = logging.getLogger(__name__)
 
 Launcher = Callable[[str], Worker]
 """Starts the process of a new worker with this id (raises when it cannot even be started)."""
-Probe = Callable[[Worker], bool]
+Probe = Callable[[Worker, float], bool]
+"""Whether the worker became ready, waiting up to the given seconds."""
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,9 @@ class RevisionPool:
         self._requests = 0
         self._cold: dict[str, Any] = {"count": 0, "last_ms": None, "total_ms": 0.0}
         self._last_error: str | None = None
+        self._direct: dict[str, float] = {}
+        """Worker id -> calls in flight sent to it directly by gateways (`direct.py`), reported."""
+        self._direct_until = 0.0
 
     # ---- calls -------------------------------------------------------------------------------
     def acquire(self, timeout: float | None = None) -> Worker:
@@ -139,7 +143,7 @@ class RevisionPool:
         """Start workers until the live count meets demand (within min/max scale and backoff)."""
         if self._retired or self._closed or time.monotonic() < self._next_start_at:
             return
-        demand = sum(w.in_flight for w in self._workers.values()) + self._waiting
+        demand = sum(w.in_flight + self._direct_load(w.id) for w in self._workers.values()) + self._waiting
         desired = min(max(self.config.min_scale, math.ceil(demand / self.config.target)), self.config.max_scale)
         ready = sum(1 for w in self._workers.values() if w.state is WorkerState.READY)
         for _ in range(desired - ready - self._starting()):
@@ -241,7 +245,8 @@ class RevisionPool:
                        key=lambda w: w.last_active)
         live = len(ready) + self._starting()
         for worker in ready:
-            idle = worker.in_flight == 0 and (self._retired or now - worker.last_active >= self.config.idle_seconds)
+            unused = worker.in_flight == 0 and not self._direct_load(worker.id)
+            idle = unused and (self._retired or now - worker.last_active >= self.config.idle_seconds)
             if idle and live > keep:
                 logger.info("service %s: stopping idle worker %s", self.config.service, worker.id)
                 self._stop_async(worker)
@@ -299,6 +304,34 @@ class RevisionPool:
             self._cond.notify_all()
         for thread in threads:
             thread.join(grace + self.config.activation_timeout)
+
+    # ---- direct calls (gateways dialling ready workers, see `direct.py`) ----------------------
+    def direct_endpoints(self, guard: float) -> list[tuple[str, str]]:
+        """(worker id, host:port) of the ready workers that may be dialled directly: not those
+        within `guard` seconds of their idle timeout, so none is dialled while being stopped."""
+        with self._cond:
+            if self._retired or self._closed:
+                return []
+            now, limit = time.monotonic(), self.config.idle_seconds - guard
+            return [(w.id, f"{w.host}:{w.port}") for w in self._workers.values()
+                    if w.state is WorkerState.READY and (self._direct_load(w.id) or now - w.last_active < limit)]
+
+    def report_direct(self, loads: dict[str, tuple[float, int, float]], ttl: float) -> None:
+        """Worker id -> (calls in flight, calls started since the last report, when the last
+        one ended, monotonic) over every gateway; the figures count for `ttl` seconds."""
+        with self._cond:
+            self._direct, self._direct_until = {}, time.monotonic() + ttl
+            for worker_id, (concurrency, started, active_at) in loads.items():
+                worker = self._workers.get(worker_id)
+                if worker is None:
+                    continue
+                self._direct[worker_id] = concurrency
+                self._requests += started
+                worker.last_active = max(worker.last_active, active_at)
+            self._scale()
+
+    def _direct_load(self, worker_id: str) -> float:
+        return self._direct.get(worker_id, 0.0) if time.monotonic() < self._direct_until else 0.0
 
     # ---- reporting ---------------------------------------------------------------------------
     def status(self) -> tuple[bool | None, str]:

@@ -58,11 +58,14 @@ class RoutingTable:
             if target.tag:
                 self.hosts[tag_host(target.tag, route.name, route.namespace)] = Destination((revision,), (100,))
 
-    def resolve(self, host: str) -> str:
-        """The revision that answers a call for `host`; `UnknownTarget` naming it otherwise."""
+    def resolve(self, host: str, pinned: str | None = None) -> str:
+        """The revision that answers a call for `host`: `pinned` when it is one of the host's (a
+        gateway drew it already), a draw otherwise; `UnknownTarget` naming the host when none does."""
         destination = self.hosts.get(normalise_host(host))
         if destination is None:
             raise UnknownTarget(f"no Route, tag or Service answers for target {host!r}", field="hydro-target")
+        if pinned is not None and pinned in destination.revisions:
+            return pinned
         return destination.pick(self._rng)
 
     def revisions(self) -> set[str]:

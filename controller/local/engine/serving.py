@@ -17,7 +17,7 @@ from typing import Any
 from controller.local.engine.errors import ServiceUnavailable
 from controller.local.engine.manifests import RouteSpec, ServiceSpec
 from controller.local.engine.pool import PoolConfig, RevisionPool
-from controller.local.engine.routing import RoutingTable
+from controller.local.engine.routing import Destination, RoutingTable
 from controller.local.engine.settings import EngineSettings
 from controller.local.engine.status import ServiceStatus
 from controller.local.engine.verified import VerifiedRevisions
@@ -88,14 +88,19 @@ class ModelServing:
             logger.warning("service %s: revision %s failed verification: %s", pool.config.service,
                            pool.config.revision, pool.status()[1])
 
-    def pool_for(self, host: str) -> RevisionPool:
-        """The pool serving `host` (a weighted draw for a Route)."""
+    def pool_for(self, host: str, pinned: str | None = None) -> RevisionPool:
+        """The pool serving `host` (a weighted draw for a Route, unless `pinned` is one of its revisions)."""
         with self._lock:
-            revision = self._table.resolve(host)
+            revision = self._table.resolve(host, pinned)
             pool = self._pools.get(revision)
         if pool is None:
             raise ServiceUnavailable(f"revision {revision} for target {host!r} is not running")
         return pool
+
+    def direct_view(self) -> tuple[dict[str, Destination], dict[str, RevisionPool]]:
+        """The hosts and the live revisions' pools, for `direct.DirectTraffic`."""
+        with self._lock:
+            return dict(self._table.hosts), dict(self._pools)
 
     def tick(self) -> None:
         with self._lock:

@@ -44,6 +44,8 @@ class EngineSettings:
     """Per Sequence step and PingSource delivery."""
     activator_threads: int = 64
     """Concurrent calls the activator holds or forwards."""
+    warm_pools: int = 2
+    """Most warm pools (pre-imported runtime processes forking workers, `warm_pool.py`); 0: none."""
     tick_seconds: float = 0.2
     """How often the housekeeper reaps idle workers and notices crashes."""
     base_environment: Mapping[str, str] | None = None

@@ -16,16 +16,19 @@ from dataclasses import dataclass
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from controller.local.engine.children import ChildProcesses, signal_group
+from controller.local.engine.children import ChildProcesses, Process, signal_group
 from controller.local.engine.logs import ServiceLogWriter
 
 logger = logging.getLogger(__name__)
 
 TAIL_LINES = 15
+READY_SLICE_SECONDS = 0.25
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 _CHANNEL_OPTIONS = [
-    # Reconnect quickly while the process starts, instead of gRPC's default 1 s backoff.
-    ("grpc.initial_reconnect_backoff_ms", 50), ("grpc.max_reconnect_backoff_ms", 200),
+    # Reconnect quickly while the process starts, instead of gRPC's default 1 s backoff: a forked
+    # worker listens within milliseconds, and its readiness is waited for on this channel.
+    ("grpc.initial_reconnect_backoff_ms", 10), ("grpc.min_reconnect_backoff_ms", 10),
+    ("grpc.max_reconnect_backoff_ms", 100),
     ("grpc.max_send_message_length", MAX_MESSAGE_BYTES), ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
 ]
 
@@ -46,6 +49,8 @@ class WorkerInfo:
     port: int
     state: str
     in_flight: int
+    forked: bool = False
+    """Forked by a warm pool rather than spawned."""
 
 
 def free_port(host: str) -> int:
@@ -67,13 +72,14 @@ def describe_exit(code: int) -> str:
 class Worker:
     """A started process. Not thread-safe on its own: its pool's lock guards the counters."""
 
-    def __init__(self, worker_id: str, revision: str, host: str, port: int, popen: subprocess.Popen[bytes],
-                 log: ServiceLogWriter, children: ChildProcesses) -> None:
+    def __init__(self, worker_id: str, revision: str, host: str, port: int, popen: Process,
+                 log: ServiceLogWriter, children: ChildProcesses, *, forked: bool = False) -> None:
         self.id = worker_id
         self.revision = revision
         self.host = host
         self.port = port
         self.popen = popen
+        self.forked = forked
         self.state = WorkerState.STARTING
         self.in_flight = 0
         self.started_at = time.monotonic()
@@ -123,17 +129,20 @@ class Worker:
         tail = self.tail()
         return f"exited with {describe_exit(code)}" + (f"; last lines of its log:\n{tail}" if tail else "")
 
-    def wait_ready(self, probe: Callable[[Worker], bool], deadline: float, poll: float = 0.05) -> str | None:
-        """Poll `probe` until it passes; the reason it never will (exit, timeout) otherwise."""
+    def wait_ready(self, probe: Callable[[Worker, float], bool], deadline: float, poll: float = 0.01) -> str | None:
+        """Wait on `probe` (it may block up to the slice it is given) until it passes; the reason
+        it never will (exit, timeout) otherwise. The slices bound how late an exit is noticed."""
         while True:
             code = self.exit_code()
             if code is not None:
                 return self.exit_reason(code)
-            if probe(self):
+            began = time.monotonic()
+            if probe(self, min(READY_SLICE_SECONDS, max(deadline - began, 0.0))):
                 return None
             if time.monotonic() >= deadline:
                 return "did not become ready in time"
-            time.sleep(poll)
+            if time.monotonic() - began < poll:  # a probe that answers at once: do not spin
+                time.sleep(poll)
 
     def stop(self, grace: float) -> int:
         """SIGTERM (the runtime drains), SIGKILL after `grace` seconds; the exit code."""
@@ -152,23 +161,32 @@ class Worker:
             self._channel.close()
 
     def info(self) -> WorkerInfo:
-        return WorkerInfo(self.id, self.revision, self.pid, self.port, self.state.value, self.in_flight)
+        return WorkerInfo(self.id, self.revision, self.pid, self.port, self.state.value, self.in_flight,
+                          self.forked)
 
 
-def grpc_ready(worker: Worker) -> bool:
-    """The runtime's health says SERVING (only once its model loaded)."""
+def grpc_ready(worker: Worker, timeout: float = 1.0) -> bool:
+    """Whether the runtime's health turns SERVING (once its model loaded) within `timeout`.
+
+    A health `Watch` stream, waiting for the port to open: the runtime tells the moment it is
+    ready instead of being polled. The stream is cancelled at once (an open one would hold up
+    the worker's drain).
+    """
     stub = health_pb2_grpc.HealthStub(worker.channel)
+    stream = stub.Watch(health_pb2.HealthCheckRequest(service=""), timeout=max(timeout, 0.001),
+                        wait_for_ready=True)
     try:
-        reply = stub.Check(health_pb2.HealthCheckRequest(service=""), timeout=1.0)
+        return any(reply.status == health_pb2.HealthCheckResponse.SERVING for reply in stream)
     except grpc.RpcError:
         return False
-    return bool(reply.status == health_pb2.HealthCheckResponse.SERVING)
+    finally:
+        stream.cancel()
 
 
-def tcp_ready(worker: Worker) -> bool:
+def tcp_ready(worker: Worker, timeout: float = 0.5) -> bool:
     """Something accepts connections on the worker's port (an HTTP function is listening)."""
     try:
-        with socket.create_connection((worker.host, worker.port), timeout=0.5):
+        with socket.create_connection((worker.host, worker.port), timeout=timeout):
             return True
     except OSError:
         return False

@@ -16,6 +16,8 @@ import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from controller.local.engine.children import with_death_signal
+
 logger = logging.getLogger(__name__)
 
 FIRST_BACKOFF_S = 1.0
@@ -56,8 +58,10 @@ class SupervisedProcess:
     def _spawn(self) -> None:
         self._log.parent.mkdir(parents=True, exist_ok=True)
         with self._log.open("ab") as handle:
-            self._popen = subprocess.Popen(self._argv, env=self._env, stdout=handle, stderr=subprocess.STDOUT,
-                                           start_new_session=True)
+            # The death signal: a `hydro up` killed with SIGKILL must not leave its gateways holding
+            # the ports the next start binds.
+            self._popen = subprocess.Popen(with_death_signal(tuple(self._argv)), env=self._env, stdout=handle,
+                                           stderr=subprocess.STDOUT, start_new_session=True)
         self._started_at = time.monotonic()
 
     def _watch(self) -> None:

@@ -15,10 +15,13 @@ from typing import Any
 
 from controller.catalog import Catalog
 from controller.desired_state import DesiredState
+from controller.local.engine import ProcessCommand
 from controller.planner import images
 from controller.planner.servable import service_name
 
 MODULES = {images.RUNTIME_IMAGE: "runtimes", images.FUNCTIONS_IMAGE: "functions"}
+WARM_POOLS = {"runtimes": "runtimes.zygote"}
+"""Modules whose workers a warm pool under the same Python can fork pre-imported."""
 
 
 class Launcher:
@@ -48,3 +51,9 @@ class Launcher:
         with self._lock:
             python = self._pythons.get(manifest["metadata"]["name"], sys.executable)
         return [python, "-m", module]
+
+    def command_for(self, manifest: Mapping[str, Any]) -> ProcessCommand:
+        """The worker's command, and the warm pool that can fork it (`controller.local.engine.warm_pool`)."""
+        argv = tuple(self.argv_for(manifest))
+        pool = WARM_POOLS.get(argv[-1])
+        return ProcessCommand(argv, warm_pool=(argv[0], "-m", pool) if pool else None)

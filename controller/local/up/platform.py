@@ -25,13 +25,15 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from controller.api import plan as plan_api
 from controller.api.app import create_app, open_catalog
+from controller.auth import TokenStore
 from controller.builds import BuildRunner
 from controller.catalog import Catalog
 from controller.desired_state import DesiredState, PlatformSpec
 from controller.errors import NotFound
 from controller.local.broker import LocalBroker, RedisEventLog, SqliteEventLog, ingress_blueprint
 from controller.local.broker.event_store import EventLog
-from controller.local.engine import EngineSettings, LocalApplier, ProcessCommand
+from controller.local.broker.ingress import create_ingress_app
+from controller.local.engine import EngineSettings, LocalApplier
 from controller.local.engine.worker import free_port
 from controller.local.up import engine_api, readiness
 from controller.local.up.children import SupervisedProcess
@@ -39,6 +41,7 @@ from controller.local.up.functions import available_functions
 from controller.local.up.launch import Launcher
 from controller.local.up.reconciler import Reconciler
 from controller.local.up.status import CatalogStatusSink
+from controller.local.up.tokens import ENGINE_HOST, LocalTokens, ensure_local_tokens
 from controller.planner import Plan, naming
 from controller.relay import OutboxRelay
 from controller.settings import ControllerSettings
@@ -81,6 +84,8 @@ class LocalPlatform:
         self.broker = LocalBroker(self._log, namespace=self.spec.namespace, name=self.spec.broker)
         self.relay = OutboxRelay(self.catalog, self.broker.publish, lock_dir=settings.home)
         self._api_server: BaseWSGIServer | None = None
+        self._ingress_server: BaseWSGIServer | None = None
+        self.tokens: LocalTokens | None = None
         self._gateways: list[SupervisedProcess] = []
         self.engine: LocalApplier | None = None
         self.reconciler: Reconciler | None = None
@@ -94,10 +99,15 @@ class LocalPlatform:
 
     def start(self) -> Endpoints:
         self.builds.resume_pending()
+        if self.settings.auth.enabled:
+            self.tokens = ensure_local_tokens(self.settings.home, TokenStore(self.catalog.database))
         api = self._start_api()
-        broker_url = f"{api}{BROKER_PREFIX}/{self.spec.namespace}/{self.spec.broker}"
+        broker_url = self._start_internal_ingress()
         http = f"http://{_url_host(self.options.host)}:{self.options.http_port}"
-        self.engine = self._engine(http, broker_url, api)
+        # Sequence steps call the gateway like any client; `localhost` is the host the engine's
+        # netrc (tokens.py) authenticates, so with auth on the engine's calls carry that token.
+        self.engine = self._engine(http.replace("127.0.0.1", ENGINE_HOST) if self.tokens else http,
+                                   broker_url, api)
         self.engine.start()
         self.broker.start()
         self.relay.start()
@@ -128,6 +138,14 @@ class LocalPlatform:
         threading.Thread(target=self._api_server.serve_forever, name="api", daemon=True).start()
         return f"http://127.0.0.1:{self._api_server.server_port}"
 
+    def _start_internal_ingress(self) -> str:
+        """The Broker's ingress for the platform's own processes, on loopback only and not behind the
+        gateway's fallback (like the activator): the API's `/broker` path needs a token."""
+        app = create_ingress_app({(self.spec.namespace, self.spec.broker): self.broker})
+        self._ingress_server = make_server("127.0.0.1", 0, app, threaded=True)
+        threading.Thread(target=self._ingress_server.serve_forever, name="broker-ingress", daemon=True).start()
+        return f"http://127.0.0.1:{self._ingress_server.server_port}/{self.spec.namespace}/{self.spec.broker}"
+
     def _function_url(self, function: str) -> str | None:
         if self.engine is None:
             return None
@@ -148,14 +166,19 @@ class LocalPlatform:
             ("secret", self.spec.artifact_secret): _artifact_secret(self.settings),
             ("configMap", self.spec.settings_config_map): self._function_settings(broker_url, api),
         }
+        if self.tokens is not None:
+            # What the function Services' optional envFrom Secret holds on Knative (planner.eventing).
+            env_sources[("secret", self.spec.functions_auth_secret)] = {"HYDRO_CONTROLLER_TOKEN": self.tokens.functions}
         well_known = {self.spec.gateway_service: gateway_url}
-        return LocalApplier(settings, self.broker, lambda m: ProcessCommand(tuple(self.launcher.argv_for(m))),
+        return LocalApplier(settings, self.broker, self.launcher.command_for,
                             env_sources, well_known, self.status, broker_url=broker_url)
 
     def _function_settings(self, broker_url: str, api: str) -> dict[str, str]:
         """What the functions' ConfigMap would hold on a cluster: where the platform is."""
         values = {"HYDRO_BROKER_URL": broker_url, "HYDRO_HOME": str(self.settings.home), "HYDRO_CONTROLLER_URL": api,
-                  "HYDRO_UPSTREAM": f"127.0.0.1:{self._activator_port}"}
+                  "HYDRO_UPSTREAM": f"127.0.0.1:{self._activator_port}",
+                  # One process per function, no gunicorn master: the engine already supervises it.
+                  "HYDRO_FUNCTION_WORKERS": "0"}
         for name, value in os.environ.items():
             # Where the functions keep state and send alerts: theirs to read, as on a cluster's ConfigMap.
             if name in ("HYDRO_DATABASE_URL", "HYDRO_REDIS_URL") or name.startswith("HYDRO_ALERT_"):
@@ -167,7 +190,7 @@ class LocalPlatform:
         common = {
             **base, "HYDRO_CONTROLLER_URL": api, "HYDRO_GATEWAY_UPSTREAM": activator,
             "HYDRO_BROKER_URL": broker_url, "HYDRO_GATEWAY_OUTBOX": str(self.settings.home / "gateway-outbox.db"),
-            "HYDRO_GATEWAY_HOST": self.options.host,
+            "HYDRO_GATEWAY_HOST": self.options.host, **self._gateway_auth_env(),
         }
         http = {**common, "HYDRO_GATEWAY_PROTOCOL": "http", "PORT": str(self.options.http_port),
                 "HYDRO_GATEWAY_FALLBACK_URL": api}
@@ -177,6 +200,13 @@ class LocalPlatform:
                                         self.logs_dir / f"{name}.log")
             process.start()
             self._gateways.append(process)
+
+    def _gateway_auth_env(self) -> dict[str, str]:
+        if self.tokens is None:
+            return {"HYDRO_AUTH": "disabled"}
+        trusted = os.environ.get("HYDRO_AUTH_TRUSTED_ADDRESSES", "")
+        return {"HYDRO_AUTH": "enabled", "HYDRO_GATEWAY_CONTROLLER_TOKEN": self.tokens.gateway,
+                "HYDRO_AUTH_TRUSTED_ADDRESSES": trusted}
 
     def stop(self) -> None:
         for gateway in self._gateways:
@@ -189,6 +219,8 @@ class LocalPlatform:
         self.broker.stop()
         if self._api_server is not None:
             self._api_server.shutdown()
+        if self._ingress_server is not None:
+            self._ingress_server.shutdown()
         self.builds.shutdown()
         self._log.close()
 

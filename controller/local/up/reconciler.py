@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from controller.catalog import Catalog
+from controller.catalog_loop import CatalogLoop
 from controller.desired_state import DesiredState, FunctionSpec, PlatformSpec
 from controller.planner import Plan, images, plan
 
@@ -38,13 +39,10 @@ class Reconciler:
         self._platform = platform
         self._functions = functions
         self._before_apply = before_apply
-        self._wake = threading.Event()
-        self._stopping = threading.Event()
+        self._loop = CatalogLoop(catalog, self._pass, name="reconciler", period=RESYNC_EVERY_S, debounce=DEBOUNCE_S)
         self._applied = threading.Condition()
         self._started = 0
         self._finished = 0
-        self._thread: threading.Thread | None = None
-        self._unsubscribe: Callable[[], None] | None = None
         self.last_plan: Plan | None = None
         self.last_error: str | None = None
 
@@ -63,34 +61,18 @@ class Reconciler:
         return current
 
     def start(self) -> None:
-        self._unsubscribe = self._catalog.subscribe(lambda _events: self._wake.set())
-        self._thread = threading.Thread(target=self._loop, name="reconciler", daemon=True)
-        self._thread.start()
-        self._wake.set()
+        self._loop.start()
+        self._loop.wake()
 
     def stop(self) -> None:
-        self._stopping.set()
-        self._wake.set()
-        if self._unsubscribe is not None:
-            self._unsubscribe()
-        if self._thread is not None:
-            self._thread.join(timeout=30)
+        self._loop.stop()
 
     def wait_applied(self, timeout: float) -> bool:
         """Block until a reconcile that started after this call has finished."""
         with self._applied:
             target = self._started + 1  # a pass already running may predate the caller's change
-            self._wake.set()
+            self._loop.wake()
             return self._applied.wait_for(lambda: self._finished >= target, timeout)
-
-    def _loop(self) -> None:
-        while not self._stopping.is_set():
-            self._wake.wait(RESYNC_EVERY_S)
-            if self._stopping.is_set():
-                return
-            self._stopping.wait(DEBOUNCE_S)
-            self._wake.clear()
-            self._pass()
 
     def _pass(self) -> None:
         with self._applied:

@@ -13,7 +13,6 @@ the projector's tests cover `transform` on this path.
 from __future__ import annotations
 
 import numpy as np
-from sklearn.neighbors import NearestNeighbors
 
 
 class ExactNeighbours:
@@ -23,6 +22,8 @@ class ExactNeighbours:
     _angular_trees = False
 
     def __init__(self, data: np.ndarray, metric: str) -> None:
+        from sklearn.neighbors import NearestNeighbors  # at the first projection, not at start
+
         self.index = NearestNeighbors(metric=metric).fit(data)
 
     def query(self, points: np.ndarray, k: int, epsilon: float = 0.1) -> tuple[np.ndarray, np.ndarray]:

@@ -12,8 +12,6 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
-from sklearn.manifold import trustworthiness
-from sklearn.neighbors import NearestNeighbors
 
 
 @dataclass(frozen=True)
@@ -31,6 +29,8 @@ def measure(original: np.ndarray, coords: np.ndarray, neighbors: int, metric: st
     """Both figures on these rows; `neighbors` is lowered to what the row count allows."""
     rows = original.shape[0]
     k = max(1, min(neighbors, (rows - 1) // 2))
+    from sklearn.manifold import trustworthiness  # at the first projection, not at start
+
     trust = float(trustworthiness(original, coords, n_neighbors=k, metric=metric))
     high = _neighbours(original, k, metric)
     low = _neighbours(coords, k, "euclidean")
@@ -39,6 +39,8 @@ def measure(original: np.ndarray, coords: np.ndarray, neighbors: int, metric: st
 
 
 def _neighbours(points: np.ndarray, k: int, metric: str) -> np.ndarray:
+    from sklearn.neighbors import NearestNeighbors
+
     index = NearestNeighbors(n_neighbors=k + 1, metric=metric).fit(points)
     found = index.kneighbors(points, return_distance=False)
     return np.asarray([[j for j in row if j != i][:k] for i, row in enumerate(found)])

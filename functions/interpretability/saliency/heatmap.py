@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 
 import numpy as np
-from PIL import Image
 
 # (position, red, green, blue): dark blue -> blue -> cyan -> yellow -> red -> dark red.
 _RAMP = np.array(
@@ -48,5 +47,7 @@ def heatmap_png(image: np.ndarray, saliency: np.ndarray, alpha: float) -> bytes:
     """PNG bytes of the colour-mapped saliency blended over the image with weight `alpha`."""
     blended = (1 - alpha) * as_rgb(image).astype(np.float64) + alpha * colorize(saliency).astype(np.float64)
     buffer = io.BytesIO()
+    from PIL import Image  # at the first saliency map, not when the explainer starts
+
     Image.fromarray(np.round(blended).astype(np.uint8)).save(buffer, format="PNG")
     return buffer.getvalue()

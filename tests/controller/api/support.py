@@ -16,7 +16,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from controller.settings import ControllerSettings, UploadLimits
+from controller.settings import AuthSettings, ControllerSettings, UploadLimits
 
 UPLOAD_LIMIT = 512 * 1024
 SIGNATURE = {
@@ -29,7 +29,8 @@ FUNC_MAIN = "def predict(x):\n    return {'y': x * 2}\n"
 
 def make_settings(home: Path, database_url: str = "") -> ControllerSettings:
     limits = UploadLimits(max_upload_bytes=UPLOAD_LIMIT, max_files=50, max_unpacked_bytes=4 * UPLOAD_LIMIT)
-    return ControllerSettings(home=home, database_url=database_url, uploads=limits, build_workers=2)
+    return ControllerSettings(home=home, database_url=database_url, uploads=limits, build_workers=2,
+                              auth=AuthSettings(enabled=False))
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ def test_upgrade_head_on_empty_database_equals_the_models(empty_database: Databa
     with empty_database.engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         assert compare_metadata(context, Base.metadata) == []
-    assert current_revision(empty_database) == head_revision() == "0002"
+    assert current_revision(empty_database) == head_revision() == "0003"
     empty_database.dispose()
 
 

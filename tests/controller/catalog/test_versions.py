@@ -35,13 +35,15 @@ def test_new_version_is_assembling_with_its_definition(catalog: Catalog, payload
 def test_artifact_layout_is_model_json_and_files(
     catalog: Catalog, store: LocalArtifactStore, payload: Path
 ) -> None:
-    version = catalog.create_model_version(model(), payload)
+    version = catalog.create_model_version(model(metadata={"hydro.batching": "true"}), payload)
     folder = store.path_for("models/claims-model/1")
     assert version.artifact_uri == folder.as_uri()
     manifest = json.loads((folder / "model.json").read_text())
+    # The runtime reads its metadata here (the batching opt-in, for one).
     assert manifest == {"name": "claims-model", "version": 1,
                         "runtime": "hydrosphere/serving-runtime-python-3.7:3.0.0",
-                        "contract": Contract.from_dict(CONTRACT).to_dict()}
+                        "contract": Contract.from_dict(CONTRACT).to_dict(),
+                        "metadata": {"hydro.batching": "true"}}
     assert (folder / "files" / "src" / "func_main.py").read_text().startswith("def predict")
     assert (folder / "files" / "requirements.txt").is_file()
 

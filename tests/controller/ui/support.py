@@ -21,11 +21,11 @@ def viewport(driver: Any, width: int, height: int = HEIGHT) -> None:
                            {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False})
 
 
-def wait(driver: Any, condition: Callable[[Any], Any], timeout: float = 15) -> Any:
+def wait(driver: Any, condition: Callable[[Any], Any], timeout: float = 30) -> Any:
     return WebDriverWait(driver, timeout, ignored_exceptions=(StaleElementReferenceException,)).until(condition)
 
 
-def css(driver: Any, selector: str, timeout: float = 15) -> WebElement:
+def css(driver: Any, selector: str, timeout: float = 30) -> WebElement:
     """The first element matching `selector` once it is displayed."""
     def found(d: Any) -> WebElement | None:
         elements = [e for e in d.find_elements(By.CSS_SELECTOR, selector) if e.is_displayed()]
@@ -33,7 +33,7 @@ def css(driver: Any, selector: str, timeout: float = 15) -> WebElement:
     return wait(driver, found, timeout)
 
 
-def text_appears(driver: Any, text: str, timeout: float = 15, selector: str = "#app") -> str:
+def text_appears(driver: Any, text: str, timeout: float = 30, selector: str = "#app") -> str:
     """Waits until `selector`'s text contains `text`; returns the whole text."""
     return wait(driver, lambda d: (t := d.find_element(By.CSS_SELECTOR, selector).text) and text in t and t, timeout)
 

@@ -132,9 +132,11 @@ def test_alerts_page_reads_the_alerts_function(browser: Any, platform: Platform)
     assert not browser.find_elements(By.CSS_SELECTOR, "[data-unavailable]")
 
 
-def test_projection_page_names_the_missing_projector_or_draws_the_map(browser: Any, platform: Platform) -> None:
+def test_projection_page_names_the_missing_projector_or_draws_the_map(browser: Any, monitored: Platform) -> None:
+    platform = monitored  # with monitored traffic, so there are requests to draw on the map
+    # The first projection fits UMAP (and compiles numba's kernels): tens of seconds on a busy machine.
     show(browser, platform, "projection", "/ui/models/wine-scaler/1/projection",
-         lambda d: css(d, "[data-unavailable], #app canvas"))
+         lambda d: css(d, "[data-unavailable], #app canvas", timeout=240))
     notices = browser.find_elements(By.CSS_SELECTOR, "[data-unavailable]")
     if notices:
         assert notices[0].get_attribute("data-unavailable") == "projector"

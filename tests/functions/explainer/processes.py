@@ -17,15 +17,7 @@ class FunctionProcess(Process):
         super().__init__("functions", {"HYDRO_FUNCTION": function, "PORT": str(port),
                                        "HYDRO_FUNCTION_HOST": "127.0.0.1", **env})
         self.url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            self.alive()
-            try:
-                if requests.get(f"{self.url}/health", timeout=1).ok:
-                    return
-            except requests.ConnectionError:
-                time.sleep(0.1)
-        raise AssertionError(f"the {function} function did not start:\n{self.output()}")
+        self.wait_healthy(self.url, f"the {function} function")
 
     def poll(self, path: str, timeout: float = 60) -> dict[str, Any]:
         """GET `path` until the request it shows is final."""

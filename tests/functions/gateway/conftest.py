@@ -113,7 +113,7 @@ def routing_table(routing_dict: dict[str, Any]) -> RoutingTable:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> GatewaySettings:
-    return GatewaySettings(outbox_path=tmp_path / "outbox.db", request_timeout_seconds=20.0)
+    return GatewaySettings(outbox_path=tmp_path / "outbox.db", request_timeout_seconds=20.0, auth_enabled=False)
 
 
 @pytest.fixture

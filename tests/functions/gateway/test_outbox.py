@@ -54,8 +54,8 @@ def receiver() -> Iterator[Receiver]:
     server.close()
 
 
-def shipper_for(outbox: Outbox, url: str) -> Shipper:
-    return Shipper(outbox, url, poll_seconds=0.02, base_backoff=0.01, max_backoff=0.05)
+def shipper_for(outbox: Outbox, url: str, parallel: int = 1) -> Shipper:
+    return Shipper(outbox, url, poll_seconds=0.02, base_backoff=0.01, max_backoff=0.05, parallel=parallel)
 
 
 def test_an_event_put_is_on_disk_for_the_next_process(tmp_path: Path) -> None:
@@ -98,6 +98,25 @@ def test_retries_with_backoff_and_keeps_the_order(outbox: Outbox) -> None:
         receiver.close()
     assert [json.loads(body)["n"] for _, body in receiver.received] == [1, 2]
     assert shipper.failed_attempts == 3
+
+
+def test_parallel_shipping_delivers_each_event_once_and_retries_only_the_failed(outbox: Outbox) -> None:
+    receiver = Receiver(statuses=[503] * 5)
+    for number in range(200):
+        outbox.put(event(number))
+    shipper = shipper_for(outbox, receiver.url, parallel=8)
+    shipper.start()
+    try:
+        eventually(lambda: outbox.pending() == 0)
+    finally:
+        shipper.stop()
+        receiver.close()
+    delivered = [json.loads(body)["n"] for _, body in receiver.received]
+    assert sorted(delivered) == list(range(200))  # every event once: a 503 is retried, a 2xx never
+    assert shipper.shipped == 200 and shipper.failed_attempts == 5
+    # Windows of 8 (within reads of 100) leave in insertion order: nothing from a later window first.
+    windows = [(n // 100, n % 100 // 8) for n in delivered]
+    assert windows == sorted(windows)
 
 
 def test_an_event_the_broker_refuses_for_good_is_moved_aside(outbox: Outbox) -> None:
@@ -148,7 +167,7 @@ def test_inference_events_reach_the_broker_with_their_attributes(
 ) -> None:
     broker = BrokerProcess(tmp_path / "broker.db")
     try:
-        settings = GatewaySettings(outbox_path=tmp_path / "outbox.db", broker_url=broker.url)
+        settings = GatewaySettings(outbox_path=tmp_path / "outbox.db", broker_url=broker.url, auth_enabled=False)
         parts = Components(settings, routing=RoutingSource(routing_table)).start()
         try:
             parts.gateway.predict_application("iris", {"features": ROWS}, "req-1")

@@ -46,7 +46,7 @@ def test_override_dials_one_address_with_the_target_host(runtimes: dict[str, Run
         assert (first.version, second.version) == (1, 2)
         assert [call["hydro-target"] for call in activator.calls] == [
             "app-iris-s1.hydro.svc.cluster.local", "mv-iris-classifier-2.hydro.svc.cluster.local"]
-        assert len(client._stubs) == 1  # one shared channel to the activator
+        assert len(client._channels) == 1  # one shared channel to the activator
         with pytest.raises(UpstreamFailed, match="ghost failed with NOT_FOUND"):
             client.predict("unknown.host:80", tensors, request_id="c", timeout=10, where="ghost")
     finally:

@@ -26,9 +26,9 @@ def _start(env: dict[str, str]) -> tuple[subprocess.Popen[str], str]:
     while time.monotonic() < deadline:
         assert process.poll() is None, process.stdout.read() if process.stdout else ""
         try:
-            if requests.get(f"{base}/health", timeout=1).ok:
+            if requests.get(f"{base}/health", timeout=5).ok:
                 return process, base
-        except requests.ConnectionError:
+        except requests.RequestException:
             time.sleep(0.1)
     process.kill()
     raise AssertionError("the function did not start")

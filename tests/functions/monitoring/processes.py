@@ -38,6 +38,19 @@ class Process:
         if self.process.poll() is not None:
             raise AssertionError(f"process exited with {self.process.returncode}:\n{self.output()}")
 
+    def wait_healthy(self, url: str, what: str, timeout: float = 60) -> None:
+        """Until `GET <url>/health` answers 2xx. A function host builds its function after the
+        worker is forked, so the first answer can take seconds on a loaded machine."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.alive()
+            try:
+                if requests.get(f"{url}/health", timeout=5).ok:
+                    return
+            except requests.RequestException:
+                time.sleep(0.1)
+        raise AssertionError(f"{what} did not start:\n{self.output()}")
+
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.terminate()
@@ -54,15 +67,7 @@ class FunctionProcess(Process):
         super().__init__("functions", {"HYDRO_FUNCTION": "monitoring", "PORT": str(port),
                                        "HYDRO_FUNCTION_HOST": "127.0.0.1", **env})
         self.url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            self.alive()
-            try:
-                if requests.get(f"{self.url}/health", timeout=1).ok:
-                    return
-            except requests.ConnectionError:
-                time.sleep(0.1)
-        raise AssertionError(f"the monitoring function did not start:\n{self.output()}")
+        self.wait_healthy(self.url, "the monitoring function")
 
     def post(self, event: BaseCloudEvent) -> requests.Response:
         message = cloudevent_http.to_binary(event)

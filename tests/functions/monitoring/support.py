@@ -26,7 +26,7 @@ from controller.api.context import EXTENSION
 from controller.builds import BuildRunner
 from controller.catalog import Catalog
 from controller.relay import to_cloudevent
-from controller.settings import ControllerSettings, UploadLimits
+from controller.settings import AuthSettings, ControllerSettings, UploadLimits
 from protos import cloudevent_http, events
 from tests.controller.api.support import serve
 
@@ -180,7 +180,8 @@ class Controller:
 @contextmanager
 def running_controller(home: Path, database_url: str = "") -> Iterator[Controller]:
     settings = ControllerSettings(home=home, database_url=database_url, build_workers=2,
-                                  uploads=UploadLimits(max_upload_bytes=64 * 1024 * 1024))
+                                  uploads=UploadLimits(max_upload_bytes=64 * 1024 * 1024),
+                                  auth=AuthSettings(enabled=False))
     catalog = open_catalog(settings)
     app = create_app(settings, catalog, poll_seconds=0.05)
     server = serve(app)

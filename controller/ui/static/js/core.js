@@ -27,9 +27,12 @@ function messageOf(body, response) {
   return `HTTP ${response.status} ${response.statusText}`;
 }
 
+export const CSRF = { "X-Hydro-CSRF": "1" };
+
 /** JSON from a same-origin path; throws ApiError for a non-2xx answer. */
 export async function api(path, { method = "GET", body, signal } = {}) {
-  const init = { method, signal, credentials: "same-origin", headers: { Accept: "application/json" } };
+  // X-Hydro-CSRF: the session cookie alone never authorises a change (a cross-site form cannot set it).
+  const init = { method, signal, credentials: "same-origin", headers: { Accept: "application/json", ...CSRF } };
   if (body !== undefined) {
     init.headers["Content-Type"] = "application/json";
     init.body = typeof body === "string" ? body : JSON.stringify(body);

@@ -1,5 +1,6 @@
 // Entry point: mounts the page the server named in `#app[data-page]` with its parameters.
 import { html, render, startLive } from "./core.js";
+import { SignIn, SignOut, whoami } from "./signin.js";
 
 const PAGES = {
   overview: () => import("./pages/overview.js"),
@@ -20,6 +21,14 @@ const PAGES = {
 async function mount() {
   const root = document.getElementById("app");
   if (!root) return;
+  const who = await whoami();
+  if (who === null) {
+    root.textContent = "";
+    render(html`<${SignIn} />`, root);
+    return;
+  }
+  const slot = document.getElementById("auth");
+  if (slot && who.auth === "enabled") render(html`<${SignOut} who=${who} />`, slot);
   startLive();
   const params = JSON.parse(root.dataset.params || "{}");
   const load = PAGES[root.dataset.page];

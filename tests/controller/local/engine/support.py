@@ -38,7 +38,8 @@ def command_for(manifest: Mapping[str, Any]) -> ProcessCommand:
     image = manifest["spec"]["template"]["spec"]["containers"][0]["image"]
     env = {"PYTHONPATH": str(REPO)}
     if image == RUNTIME_IMAGE:
-        return ProcessCommand((sys.executable, "-m", "runtimes"), env, REPO)
+        return ProcessCommand((sys.executable, "-m", "runtimes"), env, REPO,
+                              warm_pool=(sys.executable, "-m", "runtimes.zygote"))
     if image == RECORDER_IMAGE:
         return ProcessCommand((sys.executable, str(HERE / "recorder_function.py")), env, REPO)
     raise LookupError(f"no command for image {image}")

@@ -1,14 +1,14 @@
 // The Test dialog: inputs generated from the application's contract, sent to the gateway, the
 // answer shown field by field, and the same call as curl, Python requests and hydrosdk.
 import { CodeBlock, Dialog, ErrorNotice, Json, Table, Tabs } from "../components.js";
-import { api, enc, fmtMs, fmtValue, html, urls, useEffect, useState } from "../core.js";
+import { CSRF, api, enc, fmtMs, fmtValue, html, urls, useEffect, useState } from "../core.js";
 import { curlSnippet, defaultGrpcAddress, hydrosdkSnippet, requestsSnippet } from "../snippets.js";
 
 /** POST the inputs to the gateway; resolves to {ok, status, body, ms, requestId, servedBy}. */
 export async function predict(name, text) {
   const started = performance.now();
   const response = await fetch(urls.gatewayApplication(name), {
-    method: "POST", headers: { "Content-Type": "application/json", Accept: "application/json" }, body: text,
+    method: "POST", headers: { "Content-Type": "application/json", Accept: "application/json", ...CSRF }, body: text,
   });
   const raw = await response.text();
   let body = raw;
