@@ -56,6 +56,20 @@ def _services(up: UpProcess) -> dict[str, Any]:
     return {name: s for name, s in up.get("/api/v2/engine")["services"].items() if name in wanted}
 
 
+def _settled_requests(up: UpProcess) -> dict[str, int]:
+    """Request counts once the gateways' reports of earlier direct calls have all arrived (they come
+    every 0.25 s): two reads a second apart that agree."""
+    previous: dict[str, int] = {}
+
+    def settled() -> dict[str, int] | None:
+        nonlocal previous
+        current = {name: s["requests"] for name, s in _services(up).items()}
+        agreed, previous = current == previous, current
+        time.sleep(1)
+        return current if agreed else None
+    return up.wait_for(settled, "request counts to settle", 30)
+
+
 def test_split_is_80_20_over_2000_requests(platform: tuple[UpProcess, DemoData]) -> None:
     up, data = platform
     rows = [_row(data.traffic_x[i % len(data.traffic_x)]) for i in range(2000)]
@@ -88,7 +102,7 @@ def test_pipeline_output_equals_calling_the_two_models_by_hand(platform: tuple[U
 
 def test_malformed_request_is_400_naming_the_field_and_no_model_runs(platform: tuple[UpProcess, DemoData]) -> None:
     up, data = platform
-    before = {name: s["requests"] for name, s in _services(up).items()}
+    before = _settled_requests(up)
     row = _row(data.traffic_x[0])
     row["alcohol"] = "a lot"  # type: ignore[assignment]
     answer = _predict(up, row)
@@ -97,7 +111,7 @@ def test_malformed_request_is_400_naming_the_field_and_no_model_runs(platform: t
     missing = _row(data.traffic_x[0])
     del missing["proline"]
     assert _predict(up, missing).json()["field"] == "proline"
-    assert {name: s["requests"] for name, s in _services(up).items()} == before
+    assert _settled_requests(up) == before
 
 
 def test_a_version_scales_to_zero_when_idle_and_back_on_the_next_request(
