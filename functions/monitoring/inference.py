@@ -39,6 +39,13 @@ class Inference:
     def values(self) -> dict[str, Any]:
         return field_values(self.request, self.response)
 
+    @property
+    def unattributed_failure(self) -> bool:
+        """A failed call to a weighted stage whose variant never answered: the gateway cannot say
+        which model version it reached, so there is no version to count it against."""
+        return self.error is not None and self.model_version_id is None and (
+            self.model_name is None or self.model_version is None)
+
 
 def field_values(request: Mapping[str, Any], response: Mapping[str, Any] | None) -> dict[str, Any]:
     """Request inputs and response outputs by field name, as checks, metric models and profiles

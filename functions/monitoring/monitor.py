@@ -63,6 +63,12 @@ class RequestMonitor:
         if self.store.seen(NAME, key):  # a redelivery: answer as the first time, before any work
             with self.store.transaction() as session:
                 return stored_reply(self.store, session, key)
+        if inference.unattributed_failure:
+            # Acknowledged, not refused: a refusal would be retried and dead-lettered for nothing.
+            # The caller already got the error, and the gateway logged it.
+            logger.info("request %s: failed before any model version answered (%s); nothing to record",
+                        inference.request_id, inference.error)
+            return None
         info = self.directory.resolve(inference)
         checked = self.check(info, inference)
         reply = _alert(info, checked)

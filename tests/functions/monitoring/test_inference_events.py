@@ -249,3 +249,23 @@ def test_concurrent_events_and_redeliveries_are_each_counted_once(make_function:
     with function.store.transaction() as session:
         page = queries.aggregates(session, version["id"], limit=20, offset=0)
     assert [(r["_hs_status"], r["_hs_requests"]) for r in page["results"]] == [("open", 4)] + [("done", 7)] * 8
+
+
+def test_a_failure_no_model_version_answered_is_acknowledged_and_recorded_nowhere(
+        make_function: Factory, sqlite_url: str, controller: Controller) -> None:
+    function = make_function(sqlite_url)
+    version = _version(controller)
+    event = inference_event(version, rows(1, seed=11)[0], error={"code": "UNAVAILABLE", "message": "worker exited"})
+    data = cloudevent_http.json_data(event)
+    data.update(modelVersionId=None, modelName=None, modelVersion=None, servable=None)
+    attributes = {k: v for k, v in event.get_attributes().items() if k not in (events.EXT_MODEL, events.EXT_VERSION)}
+    with function.store.transaction() as session:
+        before = session.query(VersionRow.model_version_id, VersionRow.requests, VersionRow.errors).all()
+    assert function.handle(cloudevent_http.new_event(attributes, json.dumps(data).encode())) is None
+    with function.store.transaction() as session:
+        assert session.query(VersionRow.model_version_id, VersionRow.requests, VersionRow.errors).all() == before
+    # The same event without an error names no version at all: still refused (see the malformed cases).
+    data["error"] = None
+    with pytest.raises(PermanentError) as refused:
+        function.handle(cloudevent_http.new_event({**attributes, "id": "other"}, json.dumps(data).encode()))
+    assert refused.value.field == "data.modelVersionId"
