@@ -48,7 +48,10 @@ EXT_MODEL: Final = "hydromodel"
 EXT_VERSION: Final = "hydroversion"
 EXT_REQUEST_ID: Final = "hydrorequestid"
 """The asynchronous request an event belongs to (the id of the original prediction.request event)."""
-ALL_EXTENSIONS: Final[frozenset[str]] = frozenset({EXT_APP, EXT_STAGE, EXT_MODEL, EXT_VERSION, EXT_REQUEST_ID})
+EXT_STEP_PASS: Final = "hydrosteppass"
+"""Lets the next Sequence step of one asynchronous request run without a token (functions/gateway/step_pass.py)."""
+ALL_EXTENSIONS: Final[frozenset[str]] = frozenset({EXT_APP, EXT_STAGE, EXT_MODEL, EXT_VERSION, EXT_REQUEST_ID,
+                                                   EXT_STEP_PASS})
 
 # Sources (CloudEvents `source`, a URI reference); functions use SOURCE_FUNCTIONS + "/<name>".
 SOURCE_GATEWAY: Final = "/hydro/gateway"

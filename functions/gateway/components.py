@@ -14,6 +14,7 @@ from functions.gateway.routing_source import PolledRouting, RoutingSource
 from functions.gateway.settings import GatewaySettings
 from functions.gateway.shadows import ShadowMirror
 from functions.gateway.shipper import Shipper
+from functions.gateway.step_pass import StepPasses
 from functions.gateway.upstream import Upstream
 
 logger = logging.getLogger(__name__)
@@ -39,7 +40,8 @@ class Components:
         self.mirror = ShadowMirror(self.upstream, monitor, timeout=settings.request_timeout_seconds)
         self.gateway = Gateway(self.routing, self.upstream, timeout_seconds=settings.request_timeout_seconds,
                                monitor=monitor, mirror=self.mirror, observer=self.metrics)
-        self.async_inference = AsyncInference(self.gateway, self.outbox, settings.broker_url)
+        self.async_inference = AsyncInference(self.gateway, self.outbox, settings.broker_url,
+                                              StepPasses(settings.controller_token))
 
     @staticmethod
     def _polled(settings: GatewaySettings, verifiers: Verifiers) -> RoutingSource:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, g, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from functions.gateway import cloudevent_http
@@ -20,7 +20,8 @@ def ingest() -> ResponseReturnValue:
 
 @blueprint.post("/stage/<application>/<int:index>")
 def step(application: str, index: int) -> ResponseReturnValue:
-    """A Sequence step: 200 with the stage's `dev.hydro.prediction.response` event."""
+    """A Sequence step: 200 with the stage's `dev.hydro.prediction.response` event. Called without a
+    token (the Sequence's dispatcher), the event must carry a step pass (`check_auth`)."""
     event = cloudevent_http.parse(dict(request.headers.items()), body_bytes())
-    reply = components().async_inference.step(application, index, event)
+    reply = components().async_inference.step(application, index, event, refused=g.get("step_pass_needed"))
     return Response(reply.body, status=200, headers=reply.headers)

@@ -22,7 +22,8 @@ def test_types_are_reverse_dns_under_dev_hydro() -> None:
 
 def test_extension_names_are_valid_cloudevents_attribute_names() -> None:
     # CloudEvents 1.0: lowercase ASCII letters or digits, at most 20 characters recommended.
-    assert {"hydroapp", "hydrostage", "hydromodel", "hydroversion", "hydrorequestid"} == events.ALL_EXTENSIONS
+    assert {"hydroapp", "hydrostage", "hydromodel", "hydroversion", "hydrorequestid",
+            "hydrosteppass"} == events.ALL_EXTENSIONS
     for name in events.ALL_EXTENSIONS:
         assert re.fullmatch(r"[a-z0-9]{1,20}", name), name
 

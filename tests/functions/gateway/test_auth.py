@@ -76,7 +76,7 @@ def _stack(tmp_path: Path, settings: GatewaySettings, routing_table: RoutingTabl
     base = f"http://127.0.0.1:{controller.server_port}"
     gateway_token = requests.post(f"{base}/api/v2/auth/tokens", json={"name": "gw", "scopes": ["gateway"]},
                                   headers={"Authorization": f"Bearer {admin}"}, timeout=10).json()["token"]
-    local = dataclasses.replace(settings, host="127.0.0.1", port=0, auth_enabled=True)
+    local = dataclasses.replace(settings, host="127.0.0.1", port=0, auth_enabled=True, controller_token=gateway_token)
     parts = Components(local, routing=RoutingSource(routing_table))
     parts.verifiers.min_refresh_seconds = 0.0  # each test mints tokens faster than the production limit
     # The verifiers come from the real controller, fetched with the gateway's own token.
