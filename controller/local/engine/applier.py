@@ -39,7 +39,7 @@ from controller.local.engine.eventing import DestinationResolver, resolved, reso
 from controller.local.engine.functions import FunctionServices
 from controller.local.engine.ingress import Ingress
 from controller.local.engine.logs import ServiceLogs, ServiceLogWriter, log_path
-from controller.local.engine.manifests import H2C, PingSourceSpec, SequenceSpec, ServiceSpec
+from controller.local.engine.manifests import PingSourceSpec, SequenceSpec, ServiceSpec
 from controller.local.engine.ping import PingJob, PingScheduler
 from controller.local.engine.sequence import SequenceRoute, SequenceRunner
 from controller.local.engine.serving import ModelServing
@@ -171,7 +171,8 @@ class LocalApplier:
             for manifest in triggers:
                 self._check_trigger(manifest, desired.namespace)
             pings = [self._ping_job(p, resolver) for p in desired.ping_sources]
-            self._warm_pools.keep(self._model_commands(desired.model_services.values()))
+            self._warm_pools.keep(self._pool_commands([*desired.model_services.values(),
+                                                        *desired.function_services.values()]))
             self._serving.apply(desired.model_services, table)
             self._functions.apply(desired.function_services, ports, start=self._running)
             self._sequences = sequences
@@ -217,7 +218,7 @@ class LocalApplier:
         port = port or free_port(self.settings.host)
         command = self._command_for(spec.manifest)
         env = worker_environment(self._base_env, command, spec, self._env_sources, port, self.settings.model_cache)
-        forked = self._warm_pools.fork(command, env) if spec.protocol == H2C else None
+        forked = self._warm_pools.fork(command, env)
         process: Process
         if forked is not None:
             self._children.register(forked)
@@ -229,7 +230,7 @@ class LocalApplier:
         return Worker(worker_id, spec.revision, self.settings.host, port, process, self._writer(spec.name),
                       self._children, forked=forked is not None)
 
-    def _model_commands(self, services: Iterable[ServiceSpec]) -> list[ProcessCommand]:
+    def _pool_commands(self, services: Iterable[ServiceSpec]) -> list[ProcessCommand]:
         commands = []
         for spec in services:
             try:

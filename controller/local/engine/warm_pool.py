@@ -1,13 +1,17 @@
-"""Warm pools: runtime processes that already imported numpy, scikit-learn and gRPC, and fork a
-worker per cold start instead of starting a Python from scratch (Android's zygote, locally).
+"""Warm pools: processes that already imported what their workers need and fork one per start
+instead of starting a Python from scratch (Android's zygote, locally). Model workers get faster
+cold starts (`runtimes.zygote`); the always-running functions share their imported modules
+copy-on-write (`functions.host.zygote`), one copy instead of one per function.
 
 A `ProcessCommand` with a `warm_pool` argv (`python -m runtimes.zygote`, under the same Python,
 working directory and command variables as the worker) can be forked from a pool started with
 that argv. One pool per distinct (argv, cwd, command environment), at most `limit` of them,
-started when a plan needs them. The protocol is in `runtimes/zygote.py` (the engine never
-imports `runtimes`). A worker is forked only when every variable that acts at interpreter start
-or import (`PYTHON*`, `LD_*`, BLAS and OpenMP threads, `GRPC_*`) is the pool's own; otherwise,
-and whenever a pool is starting, missing or broken, it is spawned as before.
+started when a plan needs them, and kept beyond the limit while processes it forked run (they
+die with it). The protocol is in `protos/forkserver.py` (shared by `runtimes.zygote` and
+`functions.host.zygote`). A worker is forked only when every variable that acts at interpreter
+start or import (`PYTHON*`, `LD_*`, BLAS and OpenMP threads, `GRPC_*`) is the pool's own; a
+pool still importing is waited for (up to `READY_WAIT_SECONDS`); whenever a pool is missing,
+broken or slower than that, the worker is spawned as before.
 """
 
 from __future__ import annotations
@@ -35,6 +39,10 @@ FD_VARIABLE = "HYDRO_ZYGOTE_FD"
 IMPORT_TIME_PREFIXES = ("PYTHON", "LD_", "OMP_", "MKL_", "OPENBLAS_", "GOTO", "KMP_", "NUMEXPR_", "VECLIB_",
                         "GRPC_", "MALLOC")
 FORK_TIMEOUT_SECONDS = 5.0
+READY_WAIT_SECONDS = 30.0
+"""How long a fork waits for a pool still importing: no longer than a spawned process would spend
+on the same imports, and the functions `hydro up` starts with the pool would otherwise all be
+spawned (each with its own copy of every module)."""
 RESTART_BACKOFF_SECONDS = (2.0, 60.0)
 PACKET_BYTES = 256 * 1024
 
@@ -62,6 +70,8 @@ class Zygote:
         self.ready = False
         self.alive = True
         self.forks = 0
+        self.live: set[int] = set()
+        """Pids forked and not yet reported exited: they die if this pool is closed."""
         self.info: dict[str, Any] = {}
         self._socket, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         try:
@@ -100,7 +110,17 @@ class Zygote:
             raise WarmPoolError(str(reply.get("message", reply)))
         with self._lock:
             self.forks += 1
+            if int(reply["pid"]) not in self._exits:  # a child that died at once may be reported first
+                self.live.add(int(reply["pid"]))
         return ForkedProcess(int(reply["pid"]), os.fdopen(read_end, "rb"), self)
+
+    def wait_ready(self, timeout: float) -> bool:
+        """Whether the pool is ready, waiting up to `timeout` seconds while it is still importing."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while not self.ready and self.alive and time.monotonic() < deadline:
+                self._lock.wait(deadline - time.monotonic())
+            return self.ready
 
     def exit_code(self, pid: int, wait: float) -> int:
         deadline = time.monotonic() + wait
@@ -133,9 +153,11 @@ class Zygote:
         with self._lock:
             if message.get("op") == "exit":
                 self._exits[int(message["pid"])] = int(message["code"])
+                self.live.discard(int(message["pid"]))
                 self._lock.notify_all()
             elif message.get("op") == "ready":
                 self.ready, self.info = True, message
+                self._lock.notify_all()
                 logger.info("warm pool %s ready (pid %d): %s", self.key.argv[0], self.process.pid,
                             ", ".join(message.get("preloaded", [])))
             elif (future := self._pending.get(int(message.get("id") or 0))) is not None and not future.done():
@@ -180,6 +202,9 @@ class WarmPools:
                 counts[key] = counts.get(key, 0) + 1
         wanted = sorted(counts, key=lambda k: -counts[k])[:self._limit]
         with self._lock:
+            # A pool whose processes still run stays while they are needed (its children die with
+            # it): the functions, always running, are not killed when model pools outnumber them.
+            wanted += [k for k, z in self._pools.items() if k in counts and k not in wanted and z.live]
             stale = [self._pools.pop(k) for k in list(self._pools) if k not in wanted]
             for key in wanted:
                 self._ensure(key)
@@ -213,7 +238,9 @@ class WarmPools:
             return None
         with self._lock:
             zygote = self._ensure(key) if key in self._pools else None
-        if zygote is None or not zygote.ready or not _same_import_environment(dict(key.env), env):
+        if zygote is None or not _same_import_environment(dict(key.env), env):
+            return None
+        if not zygote.wait_ready(READY_WAIT_SECONDS):
             return None
         try:
             return zygote.fork(env, command.cwd)

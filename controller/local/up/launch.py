@@ -20,8 +20,9 @@ from controller.planner import images
 from controller.planner.servable import service_name
 
 MODULES = {images.RUNTIME_IMAGE: "runtimes", images.FUNCTIONS_IMAGE: "functions"}
-WARM_POOLS = {"runtimes": "runtimes.zygote"}
-"""Modules whose workers a warm pool under the same Python can fork pre-imported."""
+WARM_POOLS = {"runtimes": "runtimes.zygote", "functions": "functions.host.zygote"}
+"""Modules whose processes a warm pool under the same Python can fork pre-imported: model
+workers (faster cold starts) and the monitoring functions (their shared imports counted once)."""
 
 
 class Launcher:

@@ -192,8 +192,10 @@ class LocalPlatform:
             "HYDRO_BROKER_URL": broker_url, "HYDRO_GATEWAY_OUTBOX": str(self.settings.home / "gateway-outbox.db"),
             "HYDRO_GATEWAY_HOST": self.options.host, **self._gateway_auth_env(),
         }
+        # One gunicorn worker (16 threads) on one machine: a second is a second copy of every
+        # module (about 24 MB) for a gateway that mostly waits on the model workers.
         http = {**common, "HYDRO_GATEWAY_PROTOCOL": "http", "PORT": str(self.options.http_port),
-                "HYDRO_GATEWAY_FALLBACK_URL": api}
+                "HYDRO_GATEWAY_FALLBACK_URL": api, "HYDRO_GATEWAY_WORKERS": "1"}
         grpc = {**common, "HYDRO_GATEWAY_PROTOCOL": "grpc", "PORT": str(self.options.grpc_port)}
         for name, env in (("gateway-http", http), ("gateway-grpc", grpc)):
             process = SupervisedProcess(name, [sys.executable, "-m", "functions.gateway"], env,

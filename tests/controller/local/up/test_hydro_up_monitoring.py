@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -109,3 +110,20 @@ def _trained(up: UpProcess, version_id: int) -> dict[str, Any] | None:
 
 def _alert_list(answer: Any) -> list[dict[str, Any]]:
     return list(answer["items"])
+
+
+def test_the_functions_are_forked_from_one_warm_pool(monitored: tuple[UpProcess, DemoData, Receiver, int]) -> None:
+    """The functions that did the above share one pre-imported parent (their modules counted once)."""
+    up = monitored[0]
+    pools = [p for p in up.get("/api/v2/engine")["warm_pools"] if p["argv"][-1] == "functions.host.zygote"]
+    assert len(pools) == 1 and pools[0]["ready"] and pools[0]["forks"] >= 4
+    served = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            environ = (stat.parent / "environ").read_bytes().split(b"\0")
+        except (OSError, ValueError):
+            continue
+        if parent == pools[0]["pid"]:
+            served |= {v.decode().partition("=")[2] for v in environ if v.startswith(b"HYDRO_FUNCTION=")}
+    assert served == {"monitoring", "alerts", "explainer", "projector"}
