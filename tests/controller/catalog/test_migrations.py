@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,7 +12,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
 from controller.catalog import Database, upgrade
-from controller.catalog.migrate import current_revision, head_revision
+from controller.catalog.migrate import HEAD_REVISION, current_revision, head_revision
 from controller.catalog.schema import Base
 
 
@@ -29,6 +31,20 @@ def test_upgrade_head_on_empty_database_equals_the_models(empty_database: Databa
         assert compare_metadata(context, Base.metadata) == []
     assert current_revision(empty_database) == head_revision() == "0003"
     empty_database.dispose()
+
+
+def test_the_head_constant_is_the_migrations_head() -> None:
+    assert head_revision() == HEAD_REVISION
+
+
+def test_a_database_at_head_is_recognised_without_importing_alembic(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'catalog.db'}"
+    upgrade(Database(url))
+    check = ("import sys; from controller.catalog import Database, upgrade; "
+             f"upgrade(Database({url!r})); print(sorted(m for m in sys.modules if m.startswith('alembic')))")
+    result = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
 
 
 def test_upgrade_is_idempotent(empty_database: Database) -> None:
