@@ -26,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
+import importlib
 import json
 import os
 import select
@@ -36,6 +37,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 FD_VARIABLE = "HYDRO_ZYGOTE_FD"
+PRELOAD_VARIABLE = "HYDRO_ZYGOTE_PRELOAD"
+"""Comma-separated modules to import instead of the pool's defaults (tests use a short list)."""
 RESERVE_VARIABLE = "HYDRO_ZYGOTE_ENV_RESERVE"
 RESERVE_BYTES = 32 * 1024
 PACKET_BYTES = 256 * 1024
@@ -47,6 +50,36 @@ ENVIRON_FIELDS = (-3, -2)
 
 ChildMain = Callable[[], int]
 """What a forked child runs; its return value is the child's exit code."""
+
+
+def run_pool(module: str, defaults: tuple[str, ...], child_main: ChildMain, child_argv: tuple[str, ...],
+             prepare: Callable[[], None] | None = None) -> int:
+    """A warm pool's whole life: re-exec with the environment reserve, import `defaults` (or
+    `HYDRO_ZYGOTE_PRELOAD`), run `prepare`, say ready, then fork children until the engine goes away."""
+    reexec_with_reserve(module)
+    try:
+        channel = socket.socket(fileno=int(os.environ[FD_VARIABLE]))
+    except (KeyError, ValueError, OSError) as exc:
+        print(f"hydro warm pool {module}: {FD_VARIABLE} must name the engine's socket: {exc}", file=sys.stderr)
+        return 2
+    preloaded = preload(os.environ.get(PRELOAD_VARIABLE), defaults, module)
+    if prepare is not None:
+        prepare()
+    send(channel, {"op": "ready", "pid": os.getpid(), "python": sys.executable, "preloaded": preloaded})
+    return serve(channel, child_main, child_argv)
+
+
+def preload(names: str | None, defaults: tuple[str, ...], module: str) -> list[str]:
+    """Import the children's modules; one that fails is left for the child to report."""
+    modules = [n.strip() for n in names.split(",") if n.strip()] if names is not None else list(defaults)
+    done = []
+    for name in modules:
+        try:
+            importlib.import_module(name)
+            done.append(name)
+        except Exception as exc:  # the child imports it again and fails with its own message
+            print(f"hydro warm pool {module}: cannot preload {name}: {type(exc).__name__}: {exc}", file=sys.stderr)
+    return done
 
 
 def reexec_with_reserve(module: str) -> None:

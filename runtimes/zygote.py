@@ -13,14 +13,11 @@ line made to match a spawned worker's, death with the pool) are in `protos/forks
 
 from __future__ import annotations
 
-import importlib
 import os
-import socket
 import sys
 
 from protos import forkserver
 
-PRELOAD_VARIABLE = "HYDRO_ZYGOTE_PRELOAD"
 DEFAULT_PRELOAD = ("runtimes.__main__", "runtimes.loader", "runtimes.registry", "joblib", "sklearn.base",
                    "sklearn.linear_model", "sklearn.ensemble", "sklearn.tree", "sklearn.pipeline",
                    "sklearn.preprocessing", "sklearn.compose", "sklearn.impute")
@@ -29,29 +26,7 @@ more than the runtime alone, and a model load becomes an unpickle instead of sec
 
 
 def main() -> int:
-    """Preload, announce readiness, then serve fork requests until the engine goes away."""
-    forkserver.reexec_with_reserve("runtimes.zygote")
-    try:
-        channel = socket.socket(fileno=int(os.environ[forkserver.FD_VARIABLE]))
-    except (KeyError, ValueError, OSError) as exc:
-        print(f"hydro zygote: {forkserver.FD_VARIABLE} must name the engine's socket: {exc}", file=sys.stderr)
-        return 2
-    preload = _preload(os.environ.get(PRELOAD_VARIABLE))
-    forkserver.send(channel, {"op": "ready", "pid": os.getpid(), "python": sys.executable, "preloaded": preload})
-    return forkserver.serve(channel, _run_worker, (sys.executable, "-m", "runtimes"))
-
-
-def _preload(names: str | None) -> list[str]:
-    """Import the runtime's heavy modules; a module that fails is left for the worker to report."""
-    modules = [n.strip() for n in names.split(",") if n.strip()] if names is not None else list(DEFAULT_PRELOAD)
-    done = []
-    for name in modules:
-        try:
-            importlib.import_module(name)
-            done.append(name)
-        except Exception as exc:  # the worker imports it again and fails with its own message
-            print(f"hydro zygote: cannot preload {name}: {type(exc).__name__}: {exc}", file=sys.stderr)
-    return done
+    return forkserver.run_pool("runtimes.zygote", DEFAULT_PRELOAD, _run_worker, (sys.executable, "-m", "runtimes"))
 
 
 def _run_worker() -> int:

@@ -17,14 +17,10 @@ pools alike (`controller/local/engine/warm_pool.py`); the fork mechanics are sha
 from __future__ import annotations
 
 import gc
-import importlib
-import os
-import socket
 import sys
 
 from protos import forkserver
 
-PRELOAD_VARIABLE = "HYDRO_ZYGOTE_PRELOAD"
 DEFAULT_PRELOAD = ("functions.__main__", "functions.host.app", "functions.host.in_process", "functions.host.store",
                    "functions.monitoring.function", "functions.alerts.function", "functions.explainer.function",
                    "functions.projector.function", "numpy", "grpc", "yaml", "sqlite3", "tarfile", "netrc")
@@ -34,33 +30,15 @@ child's alone."""
 
 
 def main() -> int:
-    """Preload, announce readiness, then serve fork requests until the engine goes away."""
-    forkserver.reexec_with_reserve("functions.host.zygote")
-    try:
-        channel = socket.socket(fileno=int(os.environ[forkserver.FD_VARIABLE]))
-    except (KeyError, ValueError, OSError) as exc:
-        print(f"hydro functions zygote: {forkserver.FD_VARIABLE} must name the engine's socket: {exc}",
-              file=sys.stderr)
-        return 2
-    preloaded = _preload(os.environ.get(PRELOAD_VARIABLE))
+    return forkserver.run_pool("functions.host.zygote", DEFAULT_PRELOAD, _run_function,
+                               (sys.executable, "-m", "functions"), prepare=_settle)
+
+
+def _settle() -> None:
+    """After the imports: shared structures built once, and frozen out of the collector's reach."""
     _configure_mappers()
     gc.collect()
     gc.freeze()
-    forkserver.send(channel, {"op": "ready", "pid": os.getpid(), "python": sys.executable, "preloaded": preloaded})
-    return forkserver.serve(channel, _run_function, (sys.executable, "-m", "functions"))
-
-
-def _preload(names: str | None) -> list[str]:
-    """Import the functions' modules; one that fails is left for the child to report."""
-    modules = [n.strip() for n in names.split(",") if n.strip()] if names is not None else list(DEFAULT_PRELOAD)
-    done = []
-    for name in modules:
-        try:
-            importlib.import_module(name)
-            done.append(name)
-        except Exception as exc:  # the child imports it again and fails with its own message
-            print(f"hydro functions zygote: cannot preload {name}: {type(exc).__name__}: {exc}", file=sys.stderr)
-    return done
 
 
 def _configure_mappers() -> None:
