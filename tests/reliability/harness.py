@@ -9,7 +9,6 @@ that a count is never an API's opinion of itself.
 from __future__ import annotations
 
 import asyncio
-import os
 import sqlite3
 import time
 from collections import Counter
@@ -30,6 +29,7 @@ from sklearn.preprocessing import StandardScaler
 
 from controller.demo.models import FEATURES
 from protos import cloudevent_http, events
+from tests.bench.memory import descendants
 from tests.controller.local.up.up_process import UpProcess
 from tests.reliability.load_client import LoadResult, run_load
 
@@ -140,7 +140,7 @@ def broker_inference_ids(home: Path) -> Counter[str]:
 def function_pid(up: UpProcess, function: str) -> int | None:
     """The pid of `python -m functions` serving `function`, a descendant of the `hydro up` process."""
     assert up.process is not None
-    for pid in _descendants(up.process.pid):
+    for pid in descendants(up.process.pid)[1:]:  # [0] is hydro up itself
         if _environ(pid).get("HYDRO_FUNCTION") == function:
             return pid
     return None
@@ -149,24 +149,6 @@ def function_pid(up: UpProcess, function: str) -> int | None:
 def worker_pids(up: UpProcess, service: str) -> list[int]:
     answer: dict[str, Any] = up.get("/api/v2/engine")["services"].get(service, {})
     return [int(w["pid"]) for w in answer.get("workers", []) if w.get("state") == "ready"]
-
-
-def _descendants(root: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:
-                continue
-            parent = int(stat.rsplit(")", 1)[1].split()[1])
-            children.setdefault(parent, []).append(int(entry))
-    found, queue = [], [root]
-    while queue:
-        for child in children.get(queue.pop(), []):
-            found.append(child)
-            queue.append(child)
-    return found
 
 
 def _environ(pid: int) -> dict[str, str]:
