@@ -7,7 +7,9 @@ gateway's request timeout, bounds the request.
 
 `AuthInterceptor` guards the GatewayService (health stays open): the `authorization` metadata
 (`Bearer <token>`) must hold a token with scope `predict`, else UNAUTHENTICATED / PERMISSION_DENIED;
-a caller from `HYDRO_AUTH_TRUSTED_ADDRESSES` needs none (docs/api.md, Authentication).
+a caller from `HYDRO_AUTH_TRUSTED_ADDRESSES` needs none (docs/api.md, Authentication). With
+`HYDRO_AUTH=disabled` it is not installed at all: it would admit every call, after building a
+new method handler and reading the metadata and peer of each.
 """
 
 from __future__ import annotations
@@ -113,7 +115,7 @@ class GatewayGrpcServer:
         self._server = grpc.server(
             futures.ThreadPoolExecutor(max_workers=settings.threads, thread_name_prefix="gateway"),
             options=[("grpc.max_send_message_length", size), ("grpc.max_receive_message_length", size)],
-            interceptors=[AuthInterceptor(parts.auth), DecodeErrorsAreInvalid()],
+            interceptors=[*([AuthInterceptor(parts.auth)] if parts.auth.enabled else []), DecodeErrorsAreInvalid()],
         )
         self._health = health.HealthServicer()
         api_pb2_grpc.add_GatewayServiceServicer_to_server(GatewayServicer(parts), self._server)

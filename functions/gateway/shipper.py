@@ -2,15 +2,15 @@
 
 Every serving process runs a `Shipper`, but only the holder of an exclusive `fcntl.flock` on
 `<outbox>.lock` ships; the others wait for the lock (a crashed holder's lock is released by the
-kernel). The holder reads the outbox in insertion order and POSTs events in binary mode with a
-pooled `requests.Session`, `parallel` at a time: one POST after another capped shipping at what one
-Broker round trip allows (about 170 events/s under load), well below what the gateway accepts. A
-window is finished before the next starts, so events leave in windows of insertion order; the
-Broker promises no order anyway, and consumers key on event and request ids. A row is deleted only
-after a 2xx. Failures are retried with exponential backoff (capped) before the window moves on,
-and `parallel=1` keeps the strict order of the stream. An event the
-Broker refuses for good (400, 413, 415, 422), or that cannot be rendered, is moved to the
-outbox's `rejected` table and logged, so it cannot block the stream.
+kernel). The holder reads the outbox in insertion order and POSTs events in binary mode over
+kept-alive connections (`broker_client.BrokerClient`), `parallel` at a time: one POST after
+another capped shipping at what one Broker round trip allows (about 170 events/s under load),
+well below what the gateway accepts. A window is finished before the next starts, so events
+leave in windows of insertion order; the Broker promises no order anyway, and consumers key on
+event and request ids. A row is deleted only after a 2xx. Failures are retried with exponential
+backoff (capped) before the window moves on, and `parallel=1` keeps the strict order of the
+stream. An event the Broker refuses for good (400, 413, 415, 422), or that cannot be rendered,
+is moved to the outbox's `rejected` table and logged, so it cannot block the stream.
 
 Delivery is at least once: a process killed between the Broker's 2xx and the DELETE ships that
 event again; consumers deduplicate by CloudEvent `id`.
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import enum
 import fcntl
+import http.client
 import logging
 import os
 import threading
@@ -27,9 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Protocol
 
-import requests
-from requests.adapters import HTTPAdapter
-
+from functions.gateway.broker_client import BrokerClient
 from functions.gateway.outbox import Outbox, StoredEvent
 
 logger = logging.getLogger(__name__)
@@ -97,11 +96,7 @@ class Shipper:
         self.shipped = 0
         self.failed_attempts = 0
         self.lock = ProcessLock(outbox.path.with_name(outbox.path.name + ".lock"))
-        self._session = requests.Session()
-        # The default pool keeps 10 connections per host: enough for `parallel` up to 10.
-        adapter = HTTPAdapter(pool_maxsize=self.parallel)
-        self._session.mount("http://", adapter)
-        self._session.mount("https://", adapter)
+        self._client = BrokerClient(broker_url, timeout) if broker_url is not None else None
         self._posters = ThreadPoolExecutor(self.parallel, thread_name_prefix="outbox-post")
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -124,7 +119,8 @@ class Shipper:
             self._thread = None
         self.lock.release()
         self._posters.shutdown(wait=True)
-        self._session.close()
+        if self._client is not None:
+            self._client.close()
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -177,16 +173,16 @@ class Shipper:
             message = self.outbox.render(row.event)
         except Exception as exc:  # a renderer bug must not block the stream forever
             return _Outcome.REJECTED, f"cannot render: {type(exc).__name__}: {exc}"
+        assert self._client is not None  # the thread only runs with a broker URL
         try:
-            response = self._session.post(str(self.broker_url), data=message.body, headers=message.headers,
-                                          timeout=self.timeout)
-        except requests.RequestException as exc:
+            status, text = self._client.post(message.body, message.headers)
+        except (OSError, http.client.HTTPException) as exc:
             return self._retry(f"{type(exc).__name__}: {exc}")
-        if 200 <= response.status_code < 300:
+        if 200 <= status < 300:
             self._recovered()
             return _Outcome.SHIPPED, ""
-        reason = f"HTTP {response.status_code}: {response.text[:500]}"
-        if response.status_code in PERMANENT:
+        reason = f"HTTP {status}: {text}"
+        if status in PERMANENT:
             return _Outcome.REJECTED, reason
         return self._retry(reason)
 
