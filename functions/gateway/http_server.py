@@ -3,17 +3,22 @@
 Each worker builds its own `Components` after the fork (routing poller, outbox shipper, upstream
 channels and gRPC threads must not cross a fork) and closes them when it exits. SIGTERM to the
 master drains: workers stop accepting and finish in-flight requests within the grace period.
+
+With `HYDRO_GATEWAY_GRPC_PORT` (one worker), the worker also runs the gRPC gateway over the same
+`Components`, started after the fork like every gRPC object, drained before they close.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
 from prometheus_client import multiprocess
 
 from functions.gateway.components import Components
+from functions.gateway.grpc_server import GatewayGrpcServer
 from functions.gateway.http_app import create_app
 from functions.gateway.proxy import FallbackProxy, PathDispatcher
 from functions.gateway.settings import GatewaySettings
@@ -33,6 +38,7 @@ class GatewayHTTPServer(BaseApplication):
     def __init__(self, settings: GatewaySettings) -> None:
         self.settings = settings
         self.parts: Components | None = None
+        self.grpc: GatewayGrpcServer | None = None
         super().__init__()
 
     def load_config(self) -> None:
@@ -57,6 +63,9 @@ class GatewayHTTPServer(BaseApplication):
 
     def load(self) -> Any:
         self.parts = Components(self.settings).start()
+        if self.settings.grpc_port is not None:
+            self.grpc = GatewayGrpcServer(replace(self.settings, port=self.settings.grpc_port), self.parts)
+            self.grpc.start()
         return wsgi_app(self.parts)
 
     def _when_ready(self, _server: Any) -> None:
@@ -64,6 +73,9 @@ class GatewayHTTPServer(BaseApplication):
                     self.settings.host, self.settings.port, self.settings.workers, self.settings.threads)
 
     def _worker_exit(self, _server: Any, _worker: Any) -> None:
+        if self.grpc is not None:
+            self.grpc.drain(self.settings.drain_seconds)
+            self.grpc = None
         if self.parts is not None:
             self.parts.close()
             self.parts = None

@@ -4,6 +4,7 @@
 | --- | --- | --- |
 | `HYDRO_GATEWAY_PROTOCOL` | http | `http` (gunicorn: Hydrosphere JSON, OIP v2, CloudEvents) or `grpc` |
 | `PORT` | 8080 | where to listen (Knative sets it) |
+| `HYDRO_GATEWAY_GRPC_PORT` | (none) | `http` with one worker: the worker serves gRPC here too (one process) |
 | `HYDRO_GATEWAY_HOST` | 0.0.0.0 | address to listen on |
 | `HYDRO_CONTROLLER_URL` | (required) | the controller; the routing table is `<url>/api/v2/plan/routing` |
 | `HYDRO_ROUTING_POLL_SECONDS` | 1.0 | how often to poll the routing table |
@@ -54,6 +55,9 @@ class GatewaySettings:
     protocol: str = "http"
     host: str = "0.0.0.0"
     port: int = DEFAULT_PORT
+    grpc_port: int | None = None
+    """HTTP mode, one worker: also serve GatewayService on this port from the same process (as
+    `hydro up` does: a second gateway process would be a second copy of every module)."""
     routing_poll_seconds: float = 1.0
     upstream: str | None = None
     broker_url: str | None = None
@@ -90,11 +94,12 @@ class GatewaySettings:
         controller = _url(environ, "HYDRO_CONTROLLER_URL")
         if controller is None:
             raise SettingsError("HYDRO_CONTROLLER_URL", "is required: the controller's base URL (routing source)")
-        return cls(
+        settings = cls(
             controller_url=controller,
             protocol=_choice(environ, "HYDRO_GATEWAY_PROTOCOL", PROTOCOLS),
             host=environ.get("HYDRO_GATEWAY_HOST", "").strip() or "0.0.0.0",
             port=_integer(environ, "PORT", DEFAULT_PORT, 0, 65535),
+            grpc_port=_optional_port(environ, "HYDRO_GATEWAY_GRPC_PORT"),
             routing_poll_seconds=_seconds(environ, "HYDRO_ROUTING_POLL_SECONDS", 1.0, positive=True),
             upstream=_host_port(environ, "HYDRO_GATEWAY_UPSTREAM"),
             broker_url=_url(environ, "HYDRO_BROKER_URL"),
@@ -113,6 +118,22 @@ class GatewaySettings:
             controller_token=_token(environ, "HYDRO_GATEWAY_CONTROLLER_TOKEN"),
             trusted_networks=_networks(environ, "HYDRO_AUTH_TRUSTED_ADDRESSES"),
         )
+        _check_grpc_port(settings)
+        return settings
+
+
+def _check_grpc_port(settings: GatewaySettings) -> None:
+    if settings.grpc_port is None:
+        return
+    if settings.protocol != "http":
+        raise SettingsError("HYDRO_GATEWAY_GRPC_PORT", "is for HYDRO_GATEWAY_PROTOCOL=http (gRPC uses PORT)")
+    if settings.workers != 1:
+        raise SettingsError("HYDRO_GATEWAY_GRPC_PORT", f"needs HYDRO_GATEWAY_WORKERS=1 (each of the {settings.workers} "
+                            "workers would bind it)")
+
+
+def _optional_port(env: Mapping[str, str], name: str) -> int | None:
+    return _integer(env, name, 0, 0, 65535) if env.get(name, "").strip() else None
 
 
 def _integer(env: Mapping[str, str], name: str, default: int, minimum: int, maximum: int | None = None) -> int:

@@ -19,7 +19,7 @@ from protos.hydrosphere.serving.gateway import api_pb2, api_pb2_grpc
 from tests.conftest import free_port
 from tests.functions.gateway import tables
 from tests.functions.gateway.conftest import Models
-from tests.functions.gateway.processes import BrokerProcess, GatewayProcess
+from tests.functions.gateway.processes import BrokerProcess, GatewayProcess, Process
 from tests.functions.gateway.servers import RoutingServer
 
 pytestmark = pytest.mark.slow
@@ -159,3 +159,38 @@ def test_outbox_survives_kill_9_and_ships_after_restart(routing_server: RoutingS
     assert len({e["id"] for e in stored}) == len(stored), "an event was shipped twice"
     shipped = {(e["data"]["requestId"], e["data"]["stage"]) for e in stored}
     assert {(rid, stage) for rid in answered for stage in (0, 1)} <= shipped
+
+
+def test_one_http_worker_serves_grpc_too(routing_server: RoutingServer, routing_dict: dict[str, Any], tmp_path: Path,
+                                         models: Models) -> None:
+    routing_server.table = routing_dict
+    grpc_port = free_port()
+    gateway = GatewayProcess(env(routing_server, tmp_path, HYDRO_GATEWAY_WORKERS="1",
+                                 HYDRO_GATEWAY_GRPC_PORT=str(grpc_port)))
+    channel = grpc.insecure_channel(f"127.0.0.1:{grpc_port}")
+    try:
+        wait_ready(gateway)
+        wait_serving(channel, gateway)
+        answer = requests.post(f"{gateway.url}/gateway/application/iris", json={"features": ROWS}, timeout=10)
+        assert answer.json()["y"] == models.expected(np.array(ROWS))["y"].tolist()
+        stub = api_pb2_grpc.GatewayServiceStub(channel)
+        request = api_pb2.GatewayPredictRequest(name="iris", data=codec.arrays_to_tensors({"features": np.array(ROWS)}))
+        outputs = codec.tensors_to_arrays(stub.PredictApplication(request, timeout=10).outputs)
+        np.testing.assert_allclose(outputs["proba"], models.expected(np.array(ROWS))["proba"])
+        # Both transports count in the same process's metrics.
+        text = requests.get(f"{gateway.url}/metrics", timeout=5).text
+        assert metric(text, 'hydro_gateway_requests_total{kind="application",name="iris"}') == 2
+        assert gateway.terminate() == 0
+        assert "hydro gateway (gRPC) listening on 127.0.0.1" in gateway.stderr()
+    finally:
+        channel.close()
+        gateway.close()
+
+
+def test_grpc_port_with_several_workers_is_refused(routing_server: RoutingServer, tmp_path: Path) -> None:
+    gateway = Process(["functions.gateway"], env(routing_server, tmp_path, HYDRO_GATEWAY_GRPC_PORT=str(free_port())))
+    try:
+        assert gateway.process.wait(30) == 2
+        assert "HYDRO_GATEWAY_GRPC_PORT" in gateway.stderr() and "HYDRO_GATEWAY_WORKERS=1" in gateway.stderr()
+    finally:
+        gateway.close()
