@@ -12,22 +12,24 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gunicorn.app.base import BaseApplication
-from prometheus_client import multiprocess
 
-from functions.gateway.components import Components
-from functions.gateway.grpc_server import GatewayGrpcServer
-from functions.gateway.http_app import create_app
-from functions.gateway.proxy import FallbackProxy, PathDispatcher
 from functions.gateway.settings import GatewaySettings
+
+if TYPE_CHECKING:
+    from functions.gateway.components import Components
+    from functions.gateway.grpc_server import GatewayGrpcServer
 
 logger = logging.getLogger(__name__)
 
 
 def wsgi_app(parts: Components) -> Any:
     """The gateway's Flask app, behind the fallback proxy when one is configured."""
+    from functions.gateway.http_app import create_app
+    from functions.gateway.proxy import FallbackProxy, PathDispatcher
+
     fallback_url = parts.settings.fallback_url
     return PathDispatcher(create_app(parts), FallbackProxy(fallback_url) if fallback_url else None)
 
@@ -62,6 +64,11 @@ class GatewayHTTPServer(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self) -> Any:
+        # Imported here, in the worker: the master only supervises, and a copy of the app's
+        # modules in it would be that much memory for nothing (about 20 MB of 60).
+        from functions.gateway.components import Components
+        from functions.gateway.grpc_server import GatewayGrpcServer
+
         self.parts = Components(self.settings).start()
         if self.settings.grpc_port is not None:
             self.grpc = GatewayGrpcServer(replace(self.settings, port=self.settings.grpc_port), self.parts)
@@ -82,4 +89,6 @@ class GatewayHTTPServer(BaseApplication):
 
     def _child_exit(self, _server: Any, worker: Any) -> None:
         if self.settings.metrics_dir:
+            from prometheus_client import multiprocess
+
             multiprocess.mark_process_dead(worker.pid, self.settings.metrics_dir)
