@@ -15,13 +15,13 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, fields
 
-import requests
 from cloudevents.core.base import BaseCloudEvent
 
 from controller.local.broker import codec
 from controller.local.broker.event_store import Delivery, EventLog
 from controller.local.broker.subscriber import Outcome, dead_letter_event, send
 from controller.local.broker.trigger import Trigger
+from protos.http_post import PostClient
 
 logger = logging.getLogger(__name__)
 
@@ -78,7 +78,8 @@ class TriggerDispatcher:
         # A lease longer than the HTTP timeout: only a delivery whose worker died is handed out twice.
         self._lease = trigger.delivery.timeout + lease_margin
         self._pool = ThreadPoolExecutor(max_in_flight, thread_name_prefix=f"trigger-{trigger.name}")
-        self._sessions = threading.local()
+        # One kept-alive connection per delivery thread and origin (subscriber, dead-letter sink).
+        self._client = PostClient(trigger.delivery.timeout)
         self._stopping = threading.Event()
         self._wakeup = threading.Event()
         self._idle = threading.Condition()
@@ -107,7 +108,11 @@ class TriggerDispatcher:
             self._thread.join()
         self._pool.shutdown(wait=False, cancel_futures=True)
         with self._idle:
-            return self._idle.wait_for(lambda: self.stats.in_flight == 0, timeout=grace)
+            finished = self._idle.wait_for(lambda: self.stats.in_flight == 0, timeout=grace)
+        if finished:
+            # Not while a delivery still runs: closing its socket would fail it from under it.
+            self._client.close()
+        return finished
 
     def _run(self) -> None:
         failures = 0
@@ -149,15 +154,9 @@ class TriggerDispatcher:
             self._idle.notify_all()
         self._wakeup.set()
 
-    def _session(self) -> requests.Session:
-        session: requests.Session | None = getattr(self._sessions, "session", None)
-        if session is None:
-            session = self._sessions.session = requests.Session()
-        return session
-
     def _deliver(self, delivery: Delivery, event: BaseCloudEvent) -> None:
         try:
-            outcome = send(self._session(), self.trigger.subscriber_uri, event, self.trigger.delivery.timeout)
+            outcome = send(self._client, self.trigger.subscriber_uri, event)
             if outcome.ok:
                 self._succeed(delivery, outcome)
             else:
@@ -201,7 +200,7 @@ class TriggerDispatcher:
 
     def _send_to_sink(self, sink: str, event: BaseCloudEvent, outcome: Outcome) -> None:
         letter = dead_letter_event(event, self.trigger.subscriber_uri, outcome)
-        result = send(self._session(), sink, letter, self.trigger.delivery.timeout)
+        result = send(self._client, sink, letter)
         if not result.ok:
             # The dead letter is already stored and queryable; the sink copy is best effort.
             self.stats.add("dead_letter_sink_failures")

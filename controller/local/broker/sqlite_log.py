@@ -1,15 +1,19 @@
-"""EventLog on a SQLite file: WAL journal, one committed transaction per published event."""
+"""EventLog on a SQLite file: WAL journal, writes committed in shared (group) transactions.
+
+Every write goes through a `GroupCommitter`: concurrent appends, fetches, acks and retries share
+one fsync'd transaction, and each returns only once its own write is committed.
+"""
 
 from __future__ import annotations
 
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 
 from controller.local.broker.event_store import DeadLetter, Delivery, EventStoreError
+from controller.local.broker.group_commit import GroupCommitter
 
 # AUTOINCREMENT matters: trimming deletes old rows, and a reused sequence number would sit
 # below a group's cursor and never be delivered.
@@ -46,6 +50,15 @@ CREATE TABLE IF NOT EXISTS dead_letters (
 """
 
 
+def _execute(db: sqlite3.Connection, sql: str, params: Sequence, *, many: bool = False) -> None:
+    """Run a write and drop its cursor here, inside the transaction: a cursor handed back to the
+    caller's thread would reset its statement there, on a connection another thread is using."""
+    if many:
+        db.executemany(sql, params)
+    else:
+        db.execute(sql, params)
+
+
 class SqliteEventLog:
     """An EventLog in one SQLite file, safe to share between threads of one process."""
 
@@ -58,55 +71,46 @@ class SqliteEventLog:
         self._conn.execute("PRAGMA synchronous=FULL")
         self._conn.execute("PRAGMA busy_timeout=5000")
         self._conn.executescript(_SCHEMA)
-
-    @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._conn
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            self._conn.execute("COMMIT")
+        self._writes = GroupCommitter(self._conn, self._lock)
 
     def append(self, payload: bytes) -> str:
+        def insert(db: sqlite3.Connection) -> int | None:
+            return db.execute(
+                "INSERT INTO events (payload, stored_at) VALUES (?, ?)", (payload, time.time())
+            ).lastrowid
+
         try:
-            with self._tx() as db:
-                cur = db.execute(
-                    "INSERT INTO events (payload, stored_at) VALUES (?, ?)", (payload, time.time())
-                )
+            return str(self._writes.run(insert))
         except sqlite3.Error as exc:
             raise EventStoreError(f"event log {self._path}: event not stored: {exc}") from exc
-        return str(cur.lastrowid)
 
     def ensure_group(self, group: str) -> None:
-        with self._tx() as db:
-            db.execute(
-                "INSERT OR IGNORE INTO groups (name, cursor) "
-                "SELECT ?, COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0)",
-                (group,),
-            )
+        self._writes.run(lambda db: _execute(
+            db,
+            "INSERT OR IGNORE INTO groups (name, cursor) "
+            "SELECT ?, COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0)",
+            (group,),
+        ))
 
     def remove_group(self, group: str) -> None:
-        with self._tx() as db:
+        def remove(db: sqlite3.Connection) -> None:
             db.execute("DELETE FROM pending WHERE grp = ?", (group,))
             db.execute("DELETE FROM groups WHERE name = ?", (group,))
+
+        self._writes.run(remove)
 
     def groups(self) -> set[str]:
         with self._lock:
             return {row[0] for row in self._conn.execute("SELECT name FROM groups")}
 
     def recover(self, group: str) -> int:
-        with self._tx() as db:
-            cur = db.execute(
-                "UPDATE pending SET due = ? WHERE grp = ? AND inflight = 1", (time.time(), group)
-            )
-        return cur.rowcount
+        return self._writes.run(lambda db: db.execute(
+            "UPDATE pending SET due = ? WHERE grp = ? AND inflight = 1", (time.time(), group)
+        ).rowcount)
 
     def fetch(self, group: str, limit: int, lease: float) -> list[Delivery]:
-        now = time.time()
-        with self._tx() as db:
+        def lease_due(db: sqlite3.Connection) -> list[tuple[int, bytes, int]]:
+            now = time.time()
             rows = db.execute(
                 "SELECT seq, payload, attempts FROM pending WHERE grp = ? AND due <= ? "
                 "ORDER BY due LIMIT ?",
@@ -116,8 +120,10 @@ class SqliteEventLog:
                 "UPDATE pending SET due = ?, inflight = 1 WHERE grp = ? AND seq = ?",
                 [(now + lease, group, seq) for seq, _, _ in rows],
             )
-            fresh = self._read_new(db, group, limit - len(rows), now + lease)
-        return [Delivery(group, str(seq), payload, attempts) for seq, payload, attempts in rows + fresh]
+            return rows + self._read_new(db, group, limit - len(rows), now + lease)
+
+        rows = self._writes.run(lease_due)
+        return [Delivery(group, str(seq), payload, attempts) for seq, payload, attempts in rows]
 
     @staticmethod
     def _read_new(db: sqlite3.Connection, group: str, limit: int, lease_until: float) -> list:
@@ -139,21 +145,19 @@ class SqliteEventLog:
     def ack(self, group: str, offsets: Sequence[str]) -> None:
         if not offsets:
             return
-        with self._tx() as db:
-            db.executemany(
-                "DELETE FROM pending WHERE grp = ? AND seq = ?", [(group, int(o)) for o in offsets]
-            )
+        keys = [(group, int(o)) for o in offsets]
+        self._writes.run(lambda db: _execute(db, "DELETE FROM pending WHERE grp = ? AND seq = ?", keys, many=True))
 
     def retry_later(self, group: str, offset: str, due: float, attempts: int, error: str) -> None:
-        with self._tx() as db:
-            db.execute(
-                "UPDATE pending SET due = ?, inflight = 0, attempts = ?, last_error = ? "
-                "WHERE grp = ? AND seq = ?",
-                (due, attempts, error, group, int(offset)),
-            )
+        self._writes.run(lambda db: _execute(
+            db,
+            "UPDATE pending SET due = ?, inflight = 0, attempts = ?, last_error = ? "
+            "WHERE grp = ? AND seq = ?",
+            (due, attempts, error, group, int(offset)),
+        ))
 
     def dead_letter(self, delivery: Delivery, attempts: int, error: str) -> None:
-        with self._tx() as db:
+        def bury(db: sqlite3.Connection) -> None:
             db.execute(
                 "INSERT INTO dead_letters (grp, seq, payload, attempts, last_error, dead_at) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
@@ -162,6 +166,8 @@ class SqliteEventLog:
             db.execute(
                 "DELETE FROM pending WHERE grp = ? AND seq = ?", (delivery.group, int(delivery.offset))
             )
+
+        self._writes.run(bury)
 
     def dead_letters(self, group: str | None = None, limit: int = 100) -> list[DeadLetter]:
         query = "SELECT grp, seq, payload, attempts, last_error, dead_at FROM dead_letters"
@@ -183,21 +189,23 @@ class SqliteEventLog:
         return int(row[0])
 
     def trim(self, keep: int) -> int:
-        with self._tx() as db:
-            safe = db.execute(
-                "SELECT MIN(m) FROM (SELECT cursor + 1 AS m FROM groups "
-                "UNION ALL SELECT MIN(seq) FROM pending)"
-            ).fetchone()[0]
-            if safe is None:  # no group and nothing pending: every event is done with
-                safe = db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM events").fetchone()[0]
-            boundary = db.execute(
-                "SELECT seq FROM events WHERE seq < ? ORDER BY seq DESC LIMIT 1 OFFSET ?",
-                (safe, keep),
-            ).fetchone()
-            if boundary is None:
-                return 0
-            cur = db.execute("DELETE FROM events WHERE seq <= ?", (boundary[0],))
-        return cur.rowcount
+        return self._writes.run(lambda db: self._trim(db, keep))
+
+    @staticmethod
+    def _trim(db: sqlite3.Connection, keep: int) -> int:
+        safe = db.execute(
+            "SELECT MIN(m) FROM (SELECT cursor + 1 AS m FROM groups "
+            "UNION ALL SELECT MIN(seq) FROM pending)"
+        ).fetchone()[0]
+        if safe is None:  # no group and nothing pending: every event is done with
+            safe = db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM events").fetchone()[0]
+        boundary = db.execute(
+            "SELECT seq FROM events WHERE seq < ? ORDER BY seq DESC LIMIT 1 OFFSET ?",
+            (safe, keep),
+        ).fetchone()
+        if boundary is None:
+            return 0
+        return db.execute("DELETE FROM events WHERE seq <= ?", (boundary[0],)).rowcount
 
     def count(self) -> int:
         """Events currently stored (acknowledged or not)."""

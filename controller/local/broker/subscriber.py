@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import base64
+import http.client
 from dataclasses import dataclass
 
-import requests
 from cloudevents.core.base import BaseCloudEvent
-from urllib3.exceptions import NewConnectionError
 
 from controller.local.broker import codec
+from protos.http_post import ConnectFailed, PostClient, Response
 
 _ERROR_BODY_LIMIT = 512
 
@@ -32,36 +32,38 @@ class Outcome:
     unreachable: bool = False
 
 
-def send(session: requests.Session, uri: str, event: BaseCloudEvent, timeout: float) -> Outcome:
+def send(client: PostClient, uri: str, event: BaseCloudEvent) -> Outcome:
     """POST the event to `uri` and classify the answer; never raises for transport problems."""
     message = codec.to_binary(event)
+    timeout = client.timeout
     try:
-        response = session.post(uri, data=message.body, headers=message.headers, timeout=timeout)
-    except requests.ConnectTimeout:
-        return Outcome(False, error=f"POST {uri}: no connection within {timeout:g}s", unreachable=True)
-    except requests.Timeout:
+        response = client.post(uri, message.body, message.headers)
+    except ConnectFailed as exc:
+        # Refused, no route, or no connection within the timeout: the subscriber never saw it.
+        if isinstance(exc.__cause__, TimeoutError):
+            return Outcome(False, error=f"POST {uri}: no connection within {timeout:g}s", unreachable=True)
+        return Outcome(False, error=f"POST {uri}: {exc}", unreachable=True)
+    except TimeoutError:
         return Outcome(False, error=f"POST {uri}: no response within {timeout:g}s")
-    except requests.RequestException as exc:
-        return Outcome(False, error=f"POST {uri}: {type(exc).__name__}: {exc}", unreachable=_not_connected(exc))
-    body = response.content
-    if not 200 <= response.status_code < 300:
+    except (OSError, http.client.HTTPException, ValueError) as exc:
+        return Outcome(False, error=f"POST {uri}: {type(exc).__name__}: {exc}")
+    return _classify(uri, response)
+
+
+def _classify(uri: str, response: Response) -> Outcome:
+    body, status, headers = response.body, response.status, dict(response.headers.items())
+    if not 200 <= status < 300:
         text = body[:_ERROR_BODY_LIMIT].decode("utf-8", "replace")
-        return Outcome(False, response.status_code, f"POST {uri}: HTTP {response.status_code}: {text}", body)
-    if not codec.is_event_message(response.headers):
-        return Outcome(True, response.status_code, body=body)
+        return Outcome(False, status, f"POST {uri}: HTTP {status}: {text}", body)
+    if not codec.is_event_message(headers):
+        return Outcome(True, status, body=body)
     try:
-        reply = codec.parse_http(dict(response.headers), body)
+        reply = codec.parse_http(headers, body)
     except codec.InvalidEvent as exc:
         # A malformed reply fails the attempt: the subscriber meant to answer, and ack-ing now
         # would lose that answer for good.
-        return Outcome(False, response.status_code, f"POST {uri}: invalid reply event: {exc}", body)
-    return Outcome(True, response.status_code, body=body, reply=reply)
-
-
-def _not_connected(exc: requests.RequestException) -> bool:
-    """Whether the connection itself failed (refused, no route), before any byte of the event was sent."""
-    reason = getattr(exc.args[0], "reason", None) if exc.args else None
-    return isinstance(reason, NewConnectionError)
+        return Outcome(False, status, f"POST {uri}: invalid reply event: {exc}", body)
+    return Outcome(True, status, body=body, reply=reply)
 
 
 def dead_letter_event(event: BaseCloudEvent, destination: str, outcome: Outcome) -> BaseCloudEvent:
