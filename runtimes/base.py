@@ -23,6 +23,11 @@ class Runtime(ABC):
     """True when each output row depends only on the same input row, so concurrent requests may
     share one `predict` call (`runtimes.batching`). False when unknown, as for user code."""
 
+    batching_pays: bool = True
+    """False when, once loaded, a `predict` call costs so little beyond its rows that merging
+    concurrent calls (which parks each caller's thread and wakes it again) costs more than it
+    saves, as for a linear model computed by `runtimes.linear`. Consulted after `load()`."""
+
     def __init__(self, model_path: Path, contract: Contract) -> None:
         self.model_path = model_path
         self.contract = contract

@@ -200,6 +200,8 @@ def batching_infer(runtime: Runtime, metadata: Mapping[str, str], settings: Batc
     Safe means: `HYDRO_BATCHING` is not `off`; the model's metadata `hydro.batching` is `"true"`,
     or is unset and the runtime declares its rows independent (scikit-learn does, user python
     code does not); and every input and output of the contract is a tensor with a leading -1.
+    Unless the metadata asks for it, a loaded runtime whose calls are too cheap for merging to pay
+    (`Runtime.batching_pays`, false for linear models) is not batched either.
     """
     reason = _why_not(runtime, metadata, settings)
     if reason is not None:
@@ -224,6 +226,8 @@ def _why_not(runtime: Runtime, metadata: Mapping[str, str], settings: BatchSetti
     unbatched = next((f for f in (*contract.inputs, *contract.outputs) if not _leading_batch(f)), None)
     if unbatched is not None:
         return f"field '{unbatched.name}' has shape {unbatched.shape_text()}, without a leading -1"
+    if chosen is None and not runtime.batching_pays:
+        return f"this model's {type(runtime).__name__} calls cost too little for merging them to pay"
     return None
 
 

@@ -40,11 +40,14 @@ def model_identity(name: str, version: int | None) -> tuple[tuple[str, str], ...
 class DataPlane:
     """Serves predictions of one model version against its contract."""
 
-    def __init__(self, contract: Contract, infer: Infer, identity: tuple[tuple[str, str], ...] = ()) -> None:
+    def __init__(self, contract: Contract, infer: Infer, identity: tuple[tuple[str, str], ...] = (),
+                 batched: bool = False) -> None:
         self.contract = contract
         self._infer = infer
         self.identity = identity
         """Response metadata naming the model version that answered (see `model_identity`)."""
+        self.batched = batched
+        """True when `infer` merges concurrent calls, each caller's thread waiting for its rows."""
 
     def predict(self, tensors: Mapping[str, Tensor]) -> dict[str, Tensor]:
         """Request Tensors -> response Tensors. `InvalidRequest` for a request that breaks the

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from runtimes.artifact import ModelArtifact
-from runtimes.batching import batching_infer
+from runtimes.batching import Batcher, batching_infer
 from runtimes.dataplane import DataPlane, model_identity
 from runtimes.errors import HydroRuntimeError, ModelLoadError
 from runtimes.fetch import fetch_model
@@ -31,4 +31,5 @@ def load_model(settings: RuntimeSettings) -> DataPlane:
         raise ModelLoadError(f"{label} failed to load: {type(exc).__name__}: {exc}") from exc
     logger.info("%s loaded", label)
     infer = batching_infer(runtime, artifact.metadata, settings.batching)
-    return DataPlane(artifact.contract, infer, model_identity(artifact.name, artifact.version))
+    identity = model_identity(artifact.name, artifact.version)
+    return DataPlane(artifact.contract, infer, identity, batched=isinstance(infer, Batcher))

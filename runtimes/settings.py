@@ -5,7 +5,7 @@
 | `HYDRO_MODEL_URI` | (required) | the model folder: a path, `file://` or `s3://` (`runtimes.fetch`) |
 | `PORT` | 8081 | gRPC port (Knative sets it) |
 | `HYDRO_RUNTIME_HOST` | 0.0.0.0 | address to listen on |
-| `HYDRO_RUNTIME_WORKERS` | 4 | gRPC threads; with batching on, `HYDRO_BATCH_MAX_SIZE` more, so a batch can gather |
+| `HYDRO_RUNTIME_WORKERS` | 4 | gRPC threads; `HYDRO_BATCH_MAX_SIZE` more for a batched model, so a batch can gather |
 | `HYDRO_BATCHING` | auto | `auto`: merge concurrent requests where it is safe (`runtimes.batching`); `off`: never |
 | `HYDRO_BATCH_MAX_SIZE` | 64 | most rows in one merged model call; larger requests run alone |
 | `HYDRO_BATCH_MAX_DELAY_MS` | 0 | longest a call waits for the rest of a burst (`runtimes.batching`); 0: never waits |

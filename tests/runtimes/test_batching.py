@@ -26,6 +26,7 @@ from tests.runtimes.conftest import (
     IRIS_BATCH_CONTRACT,
     IRIS_SCALAR_CONTRACT,
     write_model_folder,
+    write_payload,
     write_serving_yaml_folder,
 )
 from tests.runtimes.runtime_process import RuntimeProcess
@@ -196,6 +197,16 @@ def test_batching_is_used_only_where_safe(
     model = runtime(cls, contract)
     infer = batching_infer(model, metadata, BatchSettings(mode=mode))
     assert isinstance(infer, Batcher) is batched
+
+
+@pytest.mark.parametrize(("metadata", "batched"), [({}, False), ({"hydro.batching": "true"}, True)])
+def test_a_loaded_linear_model_is_batched_only_when_asked(
+    tmp_path: Path, logreg: Any, metadata: dict[str, str], batched: bool
+) -> None:
+    write_payload(tmp_path, {"model.joblib": logreg})
+    model = SklearnRuntime(tmp_path, Contract.from_dict(IRIS_BATCH_CONTRACT))
+    model.load()  # its methods are compiled (runtimes.linear): a call costs less than a merge
+    assert isinstance(batching_infer(model, metadata, BatchSettings()), Batcher) is batched
 
 
 def test_a_bad_batching_metadata_value_fails_loading() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import tarfile
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,8 +18,8 @@ from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 
 from runtimes.errors import Status
-from runtimes.grpc_server import GRPC_CODES
-from runtimes.settings import S3Settings
+from runtimes.grpc_server import GRPC_CODES, WorkerPool, server_threads
+from runtimes.settings import RuntimeSettings, S3Settings
 from tests.runtimes.conftest import (
     IRIS_BATCH_CONTRACT,
     put_object,
@@ -88,6 +89,15 @@ def test_sklearn_runtime_predicts_like_the_estimator(sklearn_server: RuntimeProc
     assert outputs["y"].dtype == np.int64
     np.testing.assert_array_equal(outputs["y"], logreg.predict(x))
     np.testing.assert_allclose(outputs["proba"], logreg.predict_proba(x))
+
+
+@pytest.mark.parametrize("method", [f"/{SERVICE}/Predict", "/grpc.health.v1.Health/Check"])
+def test_an_undecodable_request_is_invalid_argument(sklearn_server: RuntimeProcess, method: str) -> None:
+    call = sklearn_server.channel.unary_unary(method)  # no serializer: these bytes go as they are
+    with pytest.raises(grpc.RpcError) as caught:
+        call(b"\xff\xff\xff", timeout=10)
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "not a valid protobuf message" in caught.value.details()
 
 
 def test_answers_name_the_model_version_in_metadata(sklearn_server: RuntimeProcess, iris: Iris) -> None:
@@ -228,3 +238,21 @@ def test_every_error_status_has_a_grpc_code() -> None:
     assert set(GRPC_CODES) == set(Status)
     assert GRPC_CODES[Status.INVALID_REQUEST] == grpc.StatusCode.INVALID_ARGUMENT
     assert GRPC_CODES[Status.MODEL_FAILED] == grpc.StatusCode.INTERNAL
+
+
+def test_the_worker_pool_resizes_without_losing_work() -> None:
+    pool = WorkerPool(2)
+    release = threading.Event()
+    running = pool.submit(release.wait, 10)
+    pool.resize(5)
+    assert pool.submit(lambda: "after").result(5) == "after"
+    release.set()
+    assert running.result(5) is True  # the call on the replaced pool finished
+    assert pool.size == 5
+    pool.shutdown()
+
+
+@pytest.mark.parametrize(("batched", "threads"), [(False, 3), (True, 3 + 64)])
+def test_threads_leave_room_for_a_batch_only_when_the_model_is_batched(batched: bool, threads: int) -> None:
+    settings = RuntimeSettings.from_env({"HYDRO_MODEL_URI": "/m", "HYDRO_RUNTIME_WORKERS": "3"})
+    assert server_threads(settings, batched) == threads

@@ -63,6 +63,42 @@ def test_scalar_inputs_give_scalar_outputs(tmp_path: Path, logreg: LogisticRegre
     np.testing.assert_allclose(outputs["proba"], logreg.predict_proba([row])[0])
 
 
+def test_a_linear_model_is_served_without_sklearns_methods(tmp_path: Path, logreg: LogisticRegression,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    write_payload(tmp_path, {"model.joblib": logreg})
+    runtime = SklearnRuntime(tmp_path, Contract.from_dict(IRIS_BATCH_CONTRACT))
+    runtime.load()
+    x = np.random.default_rng(3).normal(5, 2, size=(64, 4))
+    requests = [x[:1], x]  # (1 row and 64 rows can round differently: BLAS picks other kernels)
+    wanted = [(logreg.predict(rows), logreg.predict_proba(rows)) for rows in requests]
+
+    def refuse(*_: object) -> None:
+        raise AssertionError("scikit-learn's own method was called")
+
+    for method in ("predict", "predict_proba", "decision_function"):
+        monkeypatch.setattr(LogisticRegression, method, refuse)
+    for rows, (want_y, want_proba) in zip(requests, wanted, strict=True):
+        outputs = runtime.predict({"features": rows})
+        np.testing.assert_array_equal(outputs["y"], want_y)
+        np.testing.assert_array_equal(outputs["proba"], want_proba)
+    assert not runtime.batching_pays
+
+
+def test_a_linear_model_still_gets_sklearns_errors(tmp_path: Path, logreg: LogisticRegression) -> None:
+    write_payload(tmp_path, {"model.joblib": logreg})
+    runtime = SklearnRuntime(tmp_path, Contract.from_dict(IRIS_BATCH_CONTRACT))
+    runtime.load()
+    with pytest.raises(ValueError, match="Input X contains NaN"):
+        runtime.predict({"features": np.full((1, 4), np.nan)})
+
+
+def test_other_models_keep_sklearns_methods_and_batching(tmp_path: Path, forest: RandomForestClassifier) -> None:
+    write_payload(tmp_path, {"model.joblib": forest})
+    runtime = SklearnRuntime(tmp_path, Contract.from_dict(IRIS_BATCH_CONTRACT))
+    runtime.load()
+    assert runtime.batching_pays
+
+
 def test_load_checks_the_contract(tmp_path: Path, logreg: LogisticRegression) -> None:
     write_payload(tmp_path, {"model.joblib": logreg})
     spec = IRIS_BATCH_CONTRACT | {"inputs": {"features": {"shape": [-1, 5], "type": "double"}}}
