@@ -37,14 +37,9 @@ def up_command(home: Path, host: str, http_port: int, grpc_port: int, no_auth: b
     """Start controller, gateway, local engine, Broker and functions; stop with Ctrl-C."""
     # Imported here: the platform pulls in the engine and the API, which other commands never need.
     from controller.local.up.platform import LocalPlatform, UpOptions
-    from controller.local.up.tokens import engine_netrc_path
 
     environ = {**os.environ, "HYDRO_HOME": str(home)} | ({"HYDRO_AUTH": "disabled"} if no_auth else {})
     settings = ControllerSettings.from_env(environ)
-    if settings.auth.enabled:
-        # The engine calls the gateway (Sequence steps) with requests, which reads this netrc;
-        # the platform writes it before the engine starts (controller.local.up.tokens).
-        os.environ["NETRC"] = str(engine_netrc_path(settings.home))
     _log_to_file(settings.home / "logs" / "hydro.log")
     platform = LocalPlatform(settings, UpOptions(host=host, http_port=http_port, grpc_port=grpc_port))
     stop = threading.Event()

@@ -17,7 +17,6 @@ import threading
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-import requests
 from cloudevents.core.base import BaseCloudEvent
 
 from controller.errors import InvalidResource, NotFound
@@ -49,6 +48,7 @@ from controller.local.engine.verified import VerifiedRevisions
 from controller.local.engine.warm_pool import WarmPools
 from controller.local.engine.worker import Worker, WorkerInfo, free_port
 from controller.planner import Plan
+from protos.http_post import PostClient
 
 logger = logging.getLogger(__name__)
 
@@ -97,8 +97,9 @@ class LocalApplier:
                                     settings.activator_threads, DirectTraffic(self._serving.direct_view))
         self._dead_letters = DeadLetters()
         self._sequences: dict[tuple[str, str], SequenceRoute] = {}
-        runner = SequenceRunner(self._broker.publish, settings.step_timeout_seconds)
-        self._endpoints = EndpointServer(create_endpoints_app(self._sequence, runner, self._dead_letters),
+        self._runner = SequenceRunner(self._broker.publish, settings.step_timeout_seconds)
+        self._ping_client = PostClient(settings.step_timeout_seconds)
+        self._endpoints = EndpointServer(create_endpoints_app(self._sequence, self._runner, self._dead_letters),
                                          settings.host, settings.endpoints_port)
         self._pings = PingScheduler(self._ping)
 
@@ -138,8 +139,10 @@ class LocalApplier:
         if self._housekeeper.is_alive():
             self._housekeeper.join()
         self._pings.stop()
+        self._ping_client.close()
         self._activator.stop(self.settings.drain_seconds)
         self._endpoints.stop()
+        self._runner.close()
         self._serving.close(self.settings.drain_seconds)
         self._functions.stop()
         self._warm_pools.close()
@@ -249,8 +252,7 @@ class LocalApplier:
         return self._sequences.get((namespace, name))
 
     def _ping(self, uri: str, event: BaseCloudEvent) -> None:
-        with requests.Session() as session:
-            outcome = send(session, uri, event, self.settings.step_timeout_seconds)
+        outcome = send(self._ping_client, uri, event)
         if not outcome.ok:
             logger.warning("ping %s to %s failed: %s", event.get_source(), uri, outcome.error)
 

@@ -11,15 +11,14 @@ Broker's retries of the whole delivery stand in for per-step retries.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import requests
 from cloudevents.core.base import BaseCloudEvent
 
 from controller.local.broker.event_store import EventStoreError
 from controller.local.broker.subscriber import Outcome, send
+from protos.http_post import PostClient
 
 logger = logging.getLogger(__name__)
 
@@ -51,13 +50,12 @@ class SequenceRunner:
 
     def __init__(self, publish: Callable[[BaseCloudEvent], object], timeout: float) -> None:
         self._publish = publish
-        self._timeout = timeout
-        self._sessions = threading.local()
+        self._client = PostClient(timeout)
 
     def run(self, sequence: SequenceRoute, event: BaseCloudEvent) -> SequenceResult:
         current = event
         for index, url in enumerate(sequence.steps):
-            outcome = send(self._session(), url, current, self._timeout)
+            outcome = send(self._client, url, current)
             if not outcome.ok:
                 return _step_failed(sequence, index, outcome)
             if outcome.reply is None:
@@ -74,16 +72,13 @@ class SequenceRunner:
             except EventStoreError as exc:
                 return SequenceResult(503, f"sequence {sequence.key}: the reply could not be stored: {exc}")
         elif sequence.reply_uri is not None:
-            outcome = send(self._session(), sequence.reply_uri, event, self._timeout)
+            outcome = send(self._client, sequence.reply_uri, event)
             if not outcome.ok:
                 return SequenceResult(502, f"sequence {sequence.key}: reply destination failed: {outcome.error}")
         return SequenceResult(202)
 
-    def _session(self) -> requests.Session:
-        session: requests.Session | None = getattr(self._sessions, "session", None)
-        if session is None:
-            session = self._sessions.session = requests.Session()
-        return session
+    def close(self) -> None:
+        self._client.close()
 
 
 def _step_failed(sequence: SequenceRoute, index: int, outcome: Outcome) -> SequenceResult:

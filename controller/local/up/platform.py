@@ -41,7 +41,7 @@ from controller.local.up.functions import available_functions
 from controller.local.up.launch import Launcher
 from controller.local.up.reconciler import Reconciler
 from controller.local.up.status import CatalogStatusSink
-from controller.local.up.tokens import ENGINE_HOST, LocalTokens, ensure_local_tokens
+from controller.local.up.tokens import LocalTokens, ensure_local_tokens
 from controller.planner import Plan, naming
 from controller.relay import OutboxRelay
 from controller.settings import ControllerSettings
@@ -104,10 +104,8 @@ class LocalPlatform:
         api = self._start_api()
         broker_url = self._start_internal_ingress()
         http = f"http://{_url_host(self.options.host)}:{self.options.http_port}"
-        # Sequence steps call the gateway like any client; `localhost` is the host the engine's
-        # netrc (tokens.py) authenticates, so with auth on the engine's calls carry that token.
-        self.engine = self._engine(http.replace("127.0.0.1", ENGINE_HOST) if self.tokens else http,
-                                   broker_url, api)
+        # Sequence steps call the gateway like Knative's dispatcher: no token, a step pass.
+        self.engine = self._engine(http, broker_url, api)
         self.engine.start()
         self.broker.start()
         self.relay.start()

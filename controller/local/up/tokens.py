@@ -8,11 +8,10 @@
   to the functions as `HYDRO_CONTROLLER_TOKEN` through the same optional Secret the planner's
   function Services read on Knative (`PlatformSpec.functions_auth_secret`), so both backends
   authenticate the functions one way (`functions.host.controller_client`);
-- the engine's token (scope `predict`): the engine calls the gateway for Sequence steps with
-  `requests`, which reads it from a 0600 netrc file naming only `localhost` (the host the engine
-  is given for the gateway), so no other loopback service sees it.
 
 All but the admin token are minted fresh at every start, and the previous start's are revoked.
+The engine's Sequences call the gateway's steps without a token, as Knative's dispatcher does:
+the gateway admits each step by the step pass its own events carry (functions/gateway/step_pass.py).
 """
 
 from __future__ import annotations
@@ -30,7 +29,7 @@ ADMIN_NAME = "hydro up admin"
 GATEWAY_NAME = "hydro up gateway"
 FUNCTIONS_NAME = "hydro up functions"
 ENGINE_NAME = "hydro up engine"
-ENGINE_HOST = "localhost"
+"""Minted by earlier versions for the Sequences (a netrc file); still revoked at start."""
 MINTED_PER_START = (GATEWAY_NAME, FUNCTIONS_NAME, ENGINE_NAME)
 
 
@@ -39,25 +38,17 @@ class LocalTokens:
     admin: str = field(repr=False)
     gateway: str = field(repr=False)
     functions: str = field(repr=False)
-    engine_netrc: Path
-
-
-def engine_netrc_path(home: Path) -> Path:
-    return home / "engine" / "engine.netrc"
 
 
 def ensure_local_tokens(home: Path, tokens: TokenStore) -> LocalTokens:
-    """The admin token (reused or minted), and fresh gateway, functions and engine tokens."""
+    """The admin token (reused or minted), and fresh gateway and functions tokens."""
     for record in tokens.all():
         if record.name in MINTED_PER_START:
             tokens.revoke(record.key_id)
     _, gateway = tokens.create(GATEWAY_NAME, [Scope.GATEWAY.value])
     _, functions = tokens.create(FUNCTIONS_NAME, [Scope.FUNCTIONS.value])
-    _, engine = tokens.create(ENGINE_NAME, [Scope.PREDICT.value])
-    netrc = engine_netrc_path(home)
-    _write_private(netrc, f"machine {ENGINE_HOST} login hydro-engine password {engine}\n")
-    return LocalTokens(admin=_admin(home, tokens), gateway=str(gateway), functions=str(functions),
-                       engine_netrc=netrc)
+    (home / "engine" / "engine.netrc").unlink(missing_ok=True)  # an earlier version's engine token
+    return LocalTokens(admin=_admin(home, tokens), gateway=str(gateway), functions=str(functions))
 
 
 def admin_token_path(home: Path) -> Path:

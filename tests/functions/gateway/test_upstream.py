@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
+from concurrent import futures
 
+import grpc
 import numpy as np
 import pytest
 
@@ -69,8 +72,24 @@ def test_unreachable_is_unavailable(upstream: Upstream) -> None:
     assert caught.value.http_status == 503 and caught.value.code == "UNAVAILABLE"
 
 
-def test_a_passed_deadline_is_a_timeout(upstream: Upstream, proxies: dict[str, GrpcProxy]) -> None:
+@pytest.fixture
+def slow_runtime() -> Iterator[str]:
+    """A runtime that answers after 2 s: a deadline passes for certain (a fast model can answer
+    before gRPC's millisecond timers fire, even for a microsecond deadline)."""
+    def predict(_request: bytes, _context: grpc.ServicerContext) -> bytes:
+        time.sleep(2)
+        return b""
+    handler = grpc.method_handlers_generic_handler("hydrosphere.serving.runtime.PredictionService",
+                                                  {"Predict": grpc.unary_unary_rpc_method_handler(predict)})
+    server = grpc.server(futures.ThreadPoolExecutor(2), handlers=[handler])
+    port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    yield f"127.0.0.1:{port}"
+    server.stop(0)
+
+
+def test_a_passed_deadline_is_a_timeout(upstream: Upstream, slow_runtime: str) -> None:
     with pytest.raises(UpstreamTimeout) as caught:
-        upstream.predict(proxies["v1"].address, codec.arrays_to_tensors(FEATURES), request_id="r", timeout=1e-6,
+        upstream.predict(slow_runtime, codec.arrays_to_tensors(FEATURES), request_id="r", timeout=0.2,
                          where="stage 1")
     assert caught.value.http_status == 504

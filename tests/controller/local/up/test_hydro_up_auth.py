@@ -3,6 +3,8 @@ at the gateway's one address, and no token ever in a log."""
 
 from __future__ import annotations
 
+import json
+import sqlite3
 import stat
 import subprocess
 from collections.abc import Iterator
@@ -11,6 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from protos import cloudevent_http, events
 from tests.controller.local.up.up_process import HYDRO, UpProcess
 
 MODEL = """\
@@ -72,11 +75,17 @@ def test_upload_with_read_token_is_403(up: UpProcess, tmp_path: Path) -> None:
     assert result.returncode != 0 and "needs scope deploy" in result.stdout + result.stderr
 
 
-def test_deploy_then_predict_with_a_predict_token(up: UpProcess, tmp_path: Path) -> None:
-    up.hydro("--token", _admin(up), "apply", "-f", str(_project(tmp_path)))
+@pytest.fixture(scope="module")
+def doubler(up: UpProcess, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The `doubler` application, deployed with the admin token and Ready."""
+    up.hydro("--token", _admin(up), "apply", "-f", str(_project(tmp_path_factory.mktemp("doubler"))))
     admin = {"Authorization": f"Bearer {_admin(up)}"}
     up.wait_for(lambda: requests.get(f"{up.url}/api/v2/application/doubler", headers=admin, timeout=10)
                 .json()["status"] == "Ready", "application doubler Ready", 60)
+    return "doubler"
+
+
+def test_deploy_then_predict_with_a_predict_token(up: UpProcess, doubler: str) -> None:
     url = f"{up.url}/gateway/application/doubler"
     # Minted together: the gateway's one refresh for an unknown key id then learns both.
     read, predict = _token(up, "read"), _token(up, "predict")
@@ -85,6 +94,31 @@ def test_deploy_then_predict_with_a_predict_token(up: UpProcess, tmp_path: Path)
                          headers={"Authorization": f"Bearer {read}"}).status_code == 403
     predicted = requests.post(url, json={"x": [1.5]}, timeout=60, headers={"Authorization": f"Bearer {predict}"})
     assert predicted.status_code == 200 and predicted.json() == {"y": [3.0]}
+
+
+def test_async_inference_runs_its_sequence_without_a_token(up: UpProcess, doubler: str) -> None:
+    # The engine's Sequence calls the gateway's step as Knative's dispatcher would, with no token:
+    # the step pass on the gateway's own event is what admits it.
+    headers = {"ce-specversion": "1.0", "ce-id": "async-1", "ce-source": "/e2e", "ce-type": events.PREDICTION_REQUEST,
+               "ce-hydroapp": doubler, "Content-Type": "application/json",
+               "Authorization": f"Bearer {_token(up, 'predict')}"}
+    # A token minted a moment ago reaches the gateway with its next verifiers poll.
+    answer = up.wait_for(lambda: (a := requests.post(f"{up.url}/gateway/cloudevents", data=json.dumps({"x": [2.0]}),
+                                                     headers=headers, timeout=30)).status_code != 401 and a,
+                         "the new token known to the gateway", 30)
+    assert answer.status_code == 202, answer.text
+    reply = up.wait_for(lambda: _prediction_response(up.home, "async-1"), "the Sequence's prediction.response", 90)
+    assert reply == {"y": [4.0]}
+
+
+def _prediction_response(home: Path, request_id: str) -> object:
+    with sqlite3.connect(home / "broker.db") as db:
+        payloads = [row[0] for row in db.execute("SELECT payload FROM events ORDER BY seq")]
+    for event in map(cloudevent_http.decode, payloads):
+        if (event.get_type() == events.PREDICTION_RESPONSE
+                and event.get_attributes().get(events.EXT_REQUEST_ID) == request_id):
+            return cloudevent_http.json_data(event)
+    return None
 
 
 def test_no_token_in_any_log(up: UpProcess) -> None:
