@@ -4,6 +4,11 @@ Each Trigger reads the log through its own group, so a slow or failing subscribe
 another Trigger. A failed event is rescheduled with a due time (never a sleep at the head of
 the line), so later events keep flowing while it waits for its retry. Up to `max_in_flight`
 deliveries run at once per Trigger.
+
+Which failures are retried is Knative's rule (eventing's `SelectiveRetry`): no response, a
+transport error, 5xx, 404, 408, 409 and 429. Any other status (400, 401, 403, 413, 422...) says the
+subscriber will never take this event, so it is dead-lettered at once instead of being sent
+`retry` more times.
 """
 
 from __future__ import annotations
@@ -26,6 +31,8 @@ from protos.http_post import PostClient
 logger = logging.getLogger(__name__)
 
 Publish = Callable[[BaseCloudEvent], object]
+RETRIED_STATUSES = frozenset({404, 408, 409, 429})
+"""4xx answers Knative retries (a pod becoming ready, a timeout, a conflict, throttling)."""
 UNREACHABLE_RETRY_MAX = 5.0
 """Longest wait between attempts while a subscriber cannot be connected to at all."""
 
@@ -186,7 +193,7 @@ class TriggerDispatcher:
             self._log.retry_later(self.trigger.key, delivery.offset, due, delivery.attempts, outcome.error)
             self.stats.add("retries_scheduled")
             return
-        if attempts <= policy.retry:
+        if attempts <= policy.retry and retried(outcome):
             due = time.time() + policy.backoff(attempts)
             self._log.retry_later(self.trigger.key, delivery.offset, due, attempts, outcome.error)
             self.stats.add("retries_scheduled")
@@ -206,3 +213,9 @@ class TriggerDispatcher:
             self.stats.add("dead_letter_sink_failures")
             logger.warning("trigger %s: dead-letter sink refused event %s: %s",
                            self.trigger.key, event.get_id(), result.error)
+
+
+def retried(outcome: Outcome) -> bool:
+    """Whether a failed attempt is worth another (see the module docstring)."""
+    status = outcome.status
+    return status is None or status >= 500 or status in RETRIED_STATUSES

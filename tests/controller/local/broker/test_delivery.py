@@ -209,3 +209,17 @@ def test_runs_up_to_max_in_flight_deliveries_at_once(
     gate.set()
     subscriber.wait_count(8)
     assert subscriber.max_concurrent == 4
+
+
+@pytest.mark.parametrize(("status", "attempts"), [(400, 1), (422, 1), (404, 3), (429, 3), (503, 3)])
+def test_only_the_statuses_knative_retries_are_retried(
+    broker_factory: BrokerFactory, subscriber_factory: SubscriberFactory, status: int, attempts: int
+) -> None:
+    subscriber = subscriber_factory(failing(status))
+    delivery = {"retry": 2, "backoffDelay": "PT0.01S"}
+    broker = broker_factory([trigger_manifest("picky", subscriber.url, delivery=delivery)])
+    broker.publish(make_event())
+    wait_until(lambda: broker.dead_letters("picky") != [], what="dead letter")
+    (letter,) = broker.dead_letters("picky")
+    assert (letter.attempts, len(subscriber.received)) == (attempts, attempts)
+    assert f"HTTP {status}" in letter.last_error
