@@ -36,6 +36,14 @@ class UpstreamError(Exception):
         self.trailing_metadata = trailing
 
 
+SEND_ATTEMPTS = 3
+"""Workers tried for one call when each turns out closed before anything was sent."""
+
+
+class _NeverSent(Exception):
+    """The worker's channel was closed before the call went out."""
+
+
 class Ingress:
     """Routes a call to a revision's pool (via `pool_for(host, pinned revision)`) and forwards it to a worker."""
 
@@ -48,17 +56,33 @@ class Ingress:
         deadline covers the wait for a worker too."""
         deadline = None if timeout is None else time.monotonic() + timeout
         pool = self._pool_for(target, revision)
-        worker = pool.acquire(timeout)
-        try:
+        for attempt in range(SEND_ATTEMPTS):
             remaining = None if deadline is None else max(deadline - time.monotonic(), 0.001)
-            stub = worker.channel.unary_unary(PREDICT_PATH)
+            worker = pool.acquire(remaining)
             try:
-                response, call = stub.with_call(payload, metadata=tuple(metadata), timeout=remaining)
-            except grpc.RpcError as exc:
-                raise self._failure(pool, worker, exc) from None
-            return Reply(response, tuple(call.initial_metadata() or ()))
-        finally:
-            pool.release(worker)
+                return self._send(pool, worker, payload, metadata, deadline)
+            except _NeverSent:
+                # The worker died between being handed out and the call (its channel closed):
+                # nothing reached it, so another worker may take the call.
+                pool.lost(worker)
+                if attempt == SEND_ATTEMPTS - 1:
+                    raise ServiceUnavailable(f"service {pool.config.service}: its workers kept exiting before "
+                                             "the call could be sent") from None
+            finally:
+                pool.release(worker)
+        raise AssertionError("unreachable")  # the loop returns or raises
+
+    def _send(self, pool: RevisionPool, worker: Worker, payload: bytes, metadata: Metadata,
+              deadline: float | None) -> Reply:
+        remaining = None if deadline is None else max(deadline - time.monotonic(), 0.001)
+        try:
+            stub = worker.channel.unary_unary(PREDICT_PATH)
+            response, call = stub.with_call(payload, metadata=tuple(metadata), timeout=remaining)
+        except grpc.RpcError as exc:
+            raise self._failure(pool, worker, exc) from None
+        except ValueError as exc:  # grpc: "Cannot invoke RPC on closed channel!"
+            raise _NeverSent() from exc
+        return Reply(response, tuple(call.initial_metadata() or ()))
 
     @staticmethod
     def _failure(pool: RevisionPool, worker: Worker, exc: grpc.RpcError) -> Exception:
